@@ -1,0 +1,35 @@
+"""
+Provides bearer-token authentication that decides from the database, not from the token's claims.
+"""
+
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.tokens import Token
+
+from accounts.models import User
+from accounts.selectors import user_get_by_public_id
+from accounts.tokens import TOKEN_VERSION_CLAIM
+
+
+class BearerTokenAuthentication(JWTAuthentication):
+    """
+    Accepts `Authorization: Bearer <access token>` only. The user is read from the database on
+    every request, so a frozen, closed or demoted user loses access at once, and a token older than
+    the user's last password change (its `ver` claim) is refused.
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, Token] | None:
+        try:
+            return super().authenticate(request)
+        except InvalidToken as exc:
+            raise AuthenticationFailed("Token is invalid or expired.") from exc
+
+    def get_user(self, validated_token: Token) -> User:
+        user = user_get_by_public_id(str(validated_token.get("sub", "")))
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Token is invalid or expired.")
+        if validated_token.get(TOKEN_VERSION_CLAIM) != user.token_version:
+            raise AuthenticationFailed("Token is invalid or expired.")
+        return user

@@ -1,0 +1,52 @@
+"""
+Provides the authentication backend behind the API login and the admin site login.
+"""
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
+
+from accounts import lockout
+from accounts.models import User
+from accounts.selectors import user_get_by_login_identifier
+from bankapi.errors import AccountLockedError
+
+
+class AccountBackend(BaseBackend):
+    """
+    Authenticates by account number or email and a password, and only after taking a slot from
+    the lockout counter, so that no more than LOCKOUT_FAILURES passwords are ever checked for one
+    identity before it locks. An unknown identity costs a full hash too, so its answer comes in
+    comparable time and counts towards a lock of its own.
+    """
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        if request is None or not username or password is None:
+            return None
+        user = user_get_by_login_identifier(username)
+        key = lockout.lockout_key(username, account_number=user.account_number if user else None)
+        try:
+            slot = lockout.acquire_slot(key)
+        except AccountLockedError as locked:
+            # Tell django-axes this attempt was refused by a lock, so it records no new failure and
+            # its middleware answers with the lockout response.
+            request.axes_locked_out = True
+            request.lockout_retry_after = locked.retry_after
+            return None
+        if user is None:
+            User().set_password(password)  # spend the same time as a real check
+            authenticated = False
+        else:
+            authenticated = user.check_password(password) and user.is_active
+        if authenticated:
+            lockout.record_success(slot)
+            return user
+        request.lockout_just_locked = lockout.record_failure(slot)
+        return None
+
+    def get_user(self, user_id: int) -> User | None:
+        user = User.objects.filter(pk=user_id).first()
+        return user if user is not None and user.is_active else None

@@ -1,0 +1,166 @@
+"""
+Provides the per-account login lockout, exact under concurrency.
+
+django-axes records every failure in the database and refuses identities it has locked, but its
+read-then-write check lets a burst of parallel attempts past the limit. So every password check
+first takes a numbered slot from an atomic counter in the shared cache (Redis `INCR`): only slots
+1..LOCKOUT_FAILURES may check a password; every later attempt is refused unchecked. Failures keep
+their slot; a success clears the counter. When a failure fills the last slot, the identity is locked
+for LOCKOUT_MINUTES and the counter expires with the lock. A lock is never extended by attempts
+made while it holds.
+
+One identity is counted whichever way a login names it: a known user by their account number (so
+email and account-number logins count together), an unknown email or account number by itself, so
+probing for unknown identities locks the same way and answers the same bytes.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+from accounts.account_numbers import is_account_number
+from bankapi.errors import AccountLockedError, ServiceUnavailableError, problem_response
+
+CACHE_ERRORS = (RedisError, ConnectionInterrupted, ConnectionError)
+
+
+def lockout_key(identifier: str, *, account_number: str | None) -> str:
+    """The identity a login attempt counts against."""
+    if account_number:
+        return f"acct:{account_number}"
+    if is_account_number(identifier):
+        return f"acct:{identifier}"
+    return f"email:{identifier.strip().lower()}"
+
+
+def _failures_key(key: str) -> str:
+    return f"lockout:failures:{key}"
+
+
+def _lock_key(key: str) -> str:
+    return f"lockout:locked-until:{key}"
+
+
+def lockout_seconds() -> int:
+    return settings.LOCKOUT_MINUTES * 60
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Permission to check one password for `key`; report its outcome exactly once."""
+
+    key: str
+    number: int
+
+    @property
+    def is_last(self) -> bool:
+        return self.number >= settings.LOCKOUT_FAILURES
+
+
+def seconds_until_unlocked(key: str) -> int | None:
+    """Seconds left on the lock of `key`, or None when it is not locked."""
+    try:
+        locked_until = cache.get(_lock_key(key))
+    except CACHE_ERRORS as exc:
+        raise ServiceUnavailableError() from exc
+    if locked_until is None:
+        return None
+    remaining = math.ceil(locked_until - time.time())
+    return remaining if remaining > 0 else None
+
+
+def acquire_slot(key: str) -> Slot:
+    """
+    Take the next slot for `key`, or raise AccountLockedError when the identity is locked or every
+    slot is taken by attempts still in flight. Raises ServiceUnavailableError when the cache is down:
+    the lockout fails closed.
+    """
+    remaining = seconds_until_unlocked(key)
+    if remaining is not None:
+        raise AccountLockedError(retry_after=remaining)
+    failures_key = _failures_key(key)
+    try:
+        # add() is SET NX: it starts the window without resetting a count another process started.
+        cache.add(failures_key, 0, timeout=lockout_seconds())
+        try:
+            number = cache.incr(failures_key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(failures_key, 0, timeout=lockout_seconds())
+            number = cache.incr(failures_key)
+    except CACHE_ERRORS as exc:
+        raise ServiceUnavailableError() from exc
+    if number > settings.LOCKOUT_FAILURES:
+        raise AccountLockedError(retry_after=seconds_until_unlocked(key) or lockout_seconds())
+    return Slot(key=key, number=number)
+
+
+def record_failure(slot: Slot) -> bool:
+    """
+    The password in `slot` was wrong. Returns True when this failure locked the identity. The
+    failure window slides: failures older than LOCKOUT_MINUTES since the last one are forgotten.
+    """
+    try:
+        if slot.is_last:
+            locked_until = time.time() + lockout_seconds()
+            locked = cache.add(_lock_key(slot.key), locked_until, timeout=lockout_seconds())
+            cache.touch(_failures_key(slot.key), timeout=lockout_seconds())
+            return bool(locked)
+        cache.touch(_failures_key(slot.key), timeout=lockout_seconds())
+    except CACHE_ERRORS as exc:
+        raise ServiceUnavailableError() from exc
+    return False
+
+
+def record_success(slot: Slot) -> None:
+    """A right password resets the count of consecutive failures."""
+    try:
+        cache.delete(_failures_key(slot.key))
+    except CACHE_ERRORS as exc:
+        raise ServiceUnavailableError() from exc
+
+
+def clear(key: str) -> None:
+    """Forget the failures and lift the lock of `key` in the cache (the operator's unlock)."""
+    try:
+        cache.delete_many([_failures_key(key), _lock_key(key)])
+    except CACHE_ERRORS as exc:
+        raise ServiceUnavailableError() from exc
+
+
+# django-axes integration (settings.AXES_USERNAME_CALLABLE and AXES_LOCKOUT_CALLABLE).
+def axes_lockout_key(request: HttpRequest, credentials: dict | None) -> str | None:
+    """Axes records attempts under the same identity as the counter above."""
+    from accounts.selectors import user_get_by_login_identifier
+
+    identifier = (credentials or {}).get("username")
+    if not identifier:
+        return None
+    user = user_get_by_login_identifier(identifier)
+    return lockout_key(identifier, account_number=user.account_number if user else None)
+
+
+def axes_lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """Axes' lockout response, for the admin site and the API alike: 429 `account_locked`."""
+    if original_response is not None and original_response.status_code == 429:
+        return original_response
+    key = axes_lockout_key(request, credentials) if credentials else None
+    try:
+        retry_after = (seconds_until_unlocked(key) if key else None) or lockout_seconds()
+    except ServiceUnavailableError:
+        retry_after = lockout_seconds()
+    error = AccountLockedError(retry_after=retry_after)
+    return problem_response(
+        status=error.status_code,
+        code=error.default_code,
+        title=error.title,
+        detail=str(error.detail),
+        headers=error.headers(),
+    )

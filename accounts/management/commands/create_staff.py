@@ -1,0 +1,51 @@
+"""
+`manage.py create_staff EMAIL --role admin|auditor [--password-stdin]`
+"""
+
+import secrets
+import sys
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
+
+from accounts.models import Role
+from accounts.services import staff_create
+from bankapi.errors import ConflictError
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Command(BaseCommand):
+    help = "Create a staff user (admin or auditor). Without --password-stdin a password is generated and printed once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("email")
+        parser.add_argument("--role", required=True, choices=[Role.ADMIN.value, Role.AUDITOR.value])
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+        )
+
+    def handle(self, *args: object, email: str, role: str, password_stdin: bool, **options: object) -> None:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise CommandError(f"invalid email address: {email!r}") from exc
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+            try:
+                password_validation.validate_password(password)
+            except ValidationError as exc:
+                raise CommandError("password rejected: " + " ".join(exc.messages)) from exc
+        else:
+            password = generate_password()
+        try:
+            user = staff_create(email=email, role=role, password=password)
+        except ConflictError as exc:
+            raise CommandError(f"a user with email {email} already exists") from exc
+        self.stdout.write(f"created {role} {user.email} with account number {user.account_number}")
+        if not password_stdin:
+            self.stdout.write(f"password (shown once): {password}")

@@ -1,0 +1,34 @@
+"""
+`manage.py demo_admin`: the demo admin of `make run`, for development only.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.management.commands.create_staff import generate_password
+from accounts.models import Role, User
+from accounts.services import staff_create, user_set_password
+
+DEMO_ADMIN_EMAIL = "demo.admin@example.com"
+
+
+class Command(BaseCommand):
+    help = "Create the demo admin (or give it a fresh password) and print its credentials. DEBUG only."
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG:
+            raise CommandError("demo_admin runs only with DEBUG on; use create_staff in production")
+        password = generate_password()
+        user = User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).first()
+        if user is None:
+            user = staff_create(email=DEMO_ADMIN_EMAIL, role=Role.ADMIN, password=password)
+        else:
+            user_set_password(user=user, password=password)
+        self.stdout.write(
+            "\n"
+            "  Demo admin (development only)\n"
+            f"    email:          {user.email}\n"
+            f"    account number: {user.account_number}\n"
+            f"    password:       {password}\n"
+            f"    admin site:     http://127.0.0.1:8000/{settings.ADMIN_URL}\n"
+        )

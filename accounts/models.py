@@ -1,0 +1,93 @@
+"""
+The custom user model: a bank customer or a member of staff.
+
+The account number is a user's identity everywhere (login, staff URLs, lockout, audit); email is
+optional only for customers imported from the earlier service. The database id never leaves the
+service; tokens carry the public UUID.
+"""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.managers import UserManager
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    AUDITOR = "auditor", "Auditor (read-only staff)"
+    ADMIN = "admin", "Admin"
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    FROZEN = "frozen", "Frozen"
+    CLOSED = "closed", "Closed"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+
+
+class User(AbstractBaseUser):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account_number = models.CharField(max_length=12, unique=True, editable=False)
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=16, null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Bumped on password change and close: every token carrying an older value stops working.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "account_number"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(account_number__regex=r"^[0-9]{12}$"), name="user_account_number_12_digits"
+            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="user_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.account_number
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Only active users may log in or use a token; frozen and closed ones keep their data."""
+        return self.status == Status.ACTIVE
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    # The Django admin site is for active admins only; they may do everything there.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and self.role == Role.ADMIN
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_staff
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_staff
+
+    def has_perms(self, perm_list: object, obj: object = None) -> bool:
+        return self.is_staff
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff

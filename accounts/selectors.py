@@ -1,0 +1,26 @@
+"""
+Provides the reads of users that more than one caller needs.
+"""
+
+import uuid
+
+from accounts.account_numbers import is_account_number
+from accounts.models import User
+
+
+def user_get_by_login_identifier(identifier: str) -> User | None:
+    """The user a login names by account number (12 digits) or email (case-insensitive), if any."""
+    identifier = identifier.strip()
+    if is_account_number(identifier):
+        return User.objects.filter(account_number=identifier).first()
+    if "@" not in identifier or "\x00" in identifier:
+        return None
+    return User.objects.filter(email__iexact=identifier).first()
+
+
+def user_get_by_public_id(public_id: str) -> User | None:
+    try:
+        parsed = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return User.objects.filter(public_id=parsed).first()

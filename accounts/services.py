@@ -1,0 +1,189 @@
+"""
+Provides every write to users and their tokens: views, admin actions and management commands all
+call these, so each rule is written once.
+"""
+
+from datetime import date
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts import lockout
+from accounts.models import STAFF_ROLES, Role, User
+from accounts.selectors import user_get_by_login_identifier, user_get_by_public_id
+from accounts.tokens import TOKEN_VERSION_CLAIM, BankRefreshToken, TokenPair, issue_token_pair
+from bankapi.errors import (
+    AccountLockedError,
+    ConflictError,
+    InvalidCredentialsError,
+    NotAuthenticatedError,
+)
+
+
+class InvalidRefreshTokenError(Exception):
+    """The refresh token given to logout is malformed, forged or someone else's."""
+
+
+class IncorrectPasswordError(Exception):
+    """The current password given for a password change is wrong."""
+
+
+@transaction.atomic
+def user_register(
+    *, email: str, password: str, first_name: str, last_name: str, phone: str, date_of_birth: date
+) -> User:
+    """Create a customer with a new account number. A taken email (case-insensitive) is a conflict."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise ConflictError("An account with this email already exists.")
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                phone=phone,
+                date_of_birth=date_of_birth,
+                role=Role.CUSTOMER,
+            )
+    except IntegrityError as exc:  # a concurrent registration took the email first
+        raise ConflictError("An account with this email already exists.") from exc
+
+
+@transaction.atomic
+def staff_create(*, email: str, role: str, password: str | None) -> User:
+    """Create an `admin` or `auditor`. Without a password the user cannot log in until one is set."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"role must be one of {sorted(STAFF_ROLES)}")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ConflictError("An account with this email already exists.")
+    return User.objects.create_user(email=email, password=password, role=role)
+
+
+def _check_credentials(*, request: HttpRequest, identifier: str, password: str) -> User | None:
+    """
+    Check a password through Django's authentication: django-axes first, then the lockout counter
+    and the hash (accounts.backends). Raises AccountLockedError when a lock refused the attempt.
+    `request` must be Django's request, which both annotate.
+    """
+    user = authenticate(request, username=identifier, password=password)
+    if user is not None:
+        return user
+    retry_after = getattr(request, "lockout_retry_after", None)
+    refused_by_axes = getattr(request, "axes_locked_out", False) and not hasattr(request, "lockout_just_locked")
+    if retry_after is None and refused_by_axes:
+        known = user_get_by_login_identifier(identifier)
+        key = lockout.lockout_key(identifier, account_number=known.account_number if known else None)
+        retry_after = lockout.seconds_until_unlocked(key) or lockout.lockout_seconds()
+    if retry_after is not None:
+        raise AccountLockedError(retry_after=retry_after)
+    return None
+
+
+def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple[User, TokenPair]:
+    """Authenticate by email or account number and issue a token pair."""
+    user = _check_credentials(request=request, identifier=identifier, password=password)
+    if user is None:
+        raise InvalidCredentialsError()
+    # What Django's login() does for a session: django-axes resets its record, last_login is set.
+    user_logged_in.send(sender=User, request=request, user=user)
+    return user, issue_token_pair(user)
+
+
+def tokens_refresh(*, raw_refresh: str) -> TokenPair:
+    """
+    Rotate a refresh token: it is blacklisted and a new pair is issued. The blacklist row is the
+    arbiter, so of two concurrent uses of one token only one succeeds.
+    """
+    try:
+        refresh = BankRefreshToken(raw_refresh)
+    except TokenError as exc:
+        raise NotAuthenticatedError("Refresh token is invalid, expired or revoked.") from exc
+    user = user_get_by_public_id(str(refresh.get(api_settings.USER_ID_CLAIM, "")))
+    if user is None or not user.is_active or refresh.get(TOKEN_VERSION_CLAIM) != user.token_version:
+        raise NotAuthenticatedError("Refresh token is invalid, expired or revoked.")
+    with transaction.atomic():
+        if not _blacklist(refresh.payload, user=user):
+            raise NotAuthenticatedError("Refresh token is invalid, expired or revoked.")
+        return issue_token_pair(user)
+
+
+def user_logout(*, user: User, raw_refresh: str) -> None:
+    """
+    Revoke the caller's refresh token. Revoking one that is already revoked or expired succeeds:
+    the token is unusable either way.
+    """
+    try:
+        payload = token_backend.decode(raw_refresh, verify=True)
+    except TokenBackendExpiredToken:
+        return
+    except TokenBackendError as exc:
+        raise InvalidRefreshTokenError("Token is invalid.") from exc
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload or "exp" not in payload:
+        raise InvalidRefreshTokenError("Token is not a refresh token.")
+    if payload.get(api_settings.USER_ID_CLAIM) != str(user.public_id):
+        raise InvalidRefreshTokenError("Token does not belong to the authenticated user.")
+    _blacklist(payload, user=user)
+
+
+def _blacklist(payload: dict, *, user: User) -> bool:
+    """Blacklist the token with this payload; False when it already was."""
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=payload[api_settings.JTI_CLAIM],
+        defaults={"user": user, "token": "", "expires_at": datetime_from_epoch(payload["exp"])},
+    )
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
+
+
+def user_change_password(*, request: HttpRequest, user: User, current_password: str, new_password: str) -> None:
+    """
+    Change the password after checking the current one through the same authentication path as a
+    login (so guesses count towards the lockout), and revoke every token issued before.
+    """
+    if _check_credentials(request=request, identifier=user.account_number, password=current_password) is None:
+        raise IncorrectPasswordError()
+    user_set_password(user=user, password=new_password)
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str) -> None:
+    """Set a new password and revoke every token issued before it."""
+    user.set_password(password)
+    user.token_version = F("token_version") + 1
+    user.save(update_fields=["password", "token_version", "updated_at"])
+    user.refresh_from_db(fields=["token_version"])
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, first_name: str | None, last_name: str | None, phone: str | None) -> User:
+    """Change a customer's own names and phone number."""
+    changed = []
+    for field, value in (("first_name", first_name), ("last_name", last_name), ("phone", phone)):
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+def lockout_clear(*, identifier: str) -> str:
+    """
+    Lift the lockout of an account (or of an unknown identifier): the shared counter and
+    django-axes' record alike. Returns the identity that was cleared.
+    """
+    from axes.handlers.proxy import AxesProxyHandler
+
+    user = user_get_by_login_identifier(identifier)
+    key = lockout.lockout_key(identifier, account_number=user.account_number if user else None)
+    lockout.clear(key)
+    AxesProxyHandler.reset_attempts(username=key)
+    return key

@@ -1,0 +1,88 @@
+"""
+Provides the middleware that every request passes through: request ids, the body-size limit,
+`Cache-Control: no-store`, and the last-resort conversion of any error response to problem details.
+"""
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from bankapi.errors import is_problem, problem_response
+from bankapi.logging import bind_request_id, unbind_request_id
+
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_HEADERS_NOT_CARRIED_OVER = {"content-type", "content-length"}
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's, if sane) and echoes it as `X-Request-ID`."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        offered = request.headers.get("X-Request-ID", "")
+        request.request_id = offered if _SANE_REQUEST_ID.match(offered) else str(uuid.uuid4())
+        token = bind_request_id(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            unbind_request_id(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class ProblemDetailsMiddleware:
+    """
+    Renders any error response that is not problem details yet (Django's 405 for a function view,
+    a response from a third-party app) as problem details, keeping headers such as `Allow`.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or is_problem(response):
+            return response
+        kept_headers = {
+            name: value for name, value in response.items() if name.lower() not in _HEADERS_NOT_CARRIED_OVER
+        }
+        return problem_response(status=response.status_code, headers=kept_headers)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses bodies over REQUEST_BODY_MAX_BYTES with 413 before anything reads them."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            return problem_response(status=413)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """
+    Marks every response `Cache-Control: no-store` unless a view chose otherwise: responses here
+    carry personal data, tokens or security decisions, and no shared cache should keep them.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

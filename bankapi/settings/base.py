@@ -1,0 +1,313 @@
+"""
+Settings shared by every environment, with secure defaults.
+
+Every value comes from the environment (or a `.env` file beside manage.py) through django-environ;
+the environment-specific modules (local, production, test) only change what differs.
+https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# GENERAL
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/#debug
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+ROOT_URLCONF = "bankapi.urls"
+WSGI_APPLICATION = "bankapi.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Canonical paths have no trailing slash; a slash-terminated path is a 404, not a redirect.
+APPEND_SLASH = False
+
+# SECRETS
+# ------------------------------------------------------------------------------
+# Required whenever DEBUG is off; the local settings generate throwaway ones for development.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", default="")
+
+
+def require_secrets(*, secret_key: str, jwt_secret_key: str) -> None:
+    """Refuse to start without real secrets, so a deployment can never sign with a default."""
+    if not secret_key:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if len(jwt_secret_key.encode()) < 32:
+        raise ImproperlyConfigured("JWT_SECRET_KEY must be set to at least 32 bytes when DEBUG is off.")
+
+
+# DATABASES
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/#databases
+def database_from_environment() -> dict:
+    """DATABASE_URL, else PostgreSQL by parts (DB_NAME set), else a SQLite file beside manage.py."""
+    if env.str("DATABASE_URL", default=""):
+        database = env.db("DATABASE_URL")
+    elif env.str("DB_NAME", default=""):
+        database = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": env.str("DB_NAME"),
+            "USER": env.str("DB_USER", default=""),
+            "PASSWORD": env.str("DB_PASSWORD", default=""),
+            "HOST": env.str("DB_HOST", default=""),
+            "PORT": env.str("DB_PORT", default=""),
+        }
+    else:
+        database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast when the server is unreachable instead of hanging a worker.
+        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
+    # Reuse connections across requests; health checks replace a connection that died
+    # (e.g. after a PostgreSQL restart) before the request uses it.
+    database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    database["CONN_HEALTH_CHECKS"] = True
+    database["ATOMIC_REQUESTS"] = False
+    return database
+
+
+DATABASES = {"default": database_from_environment()}
+
+# CACHES
+# ------------------------------------------------------------------------------
+# The shared cache holds the lockout counters and the rate-limit buckets, so it must be Redis in
+# any deployment with more than one process. Without REDIS_URL, an in-process cache is used
+# (development only: limits then hold within that one process).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bankapi")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=1.0),
+                # Never swallow errors: the lockout and the limits fail closed when Redis is down.
+                "IGNORE_EXCEPTIONS": False,
+            },
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "bankapi",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+
+# APPS
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
+    "accounts",
+    "monitoring",
+]
+
+# AUTHENTICATION
+# ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+# django-axes first (refuses identities it has recorded as locked), then our backend, which
+# resolves an email or account number and guards the password check with the atomic counter.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.AccountBackend",
+]
+# BCrypt with a SHA-256 prehash (no 72-byte truncation) for every new hash; plain bcrypt only to
+# verify hashes imported from the earlier service, which Django re-hashes on the first login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "accounts.hashers.LegacyBCryptPasswordHasher",
+]
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
+PASSWORD_MAX_LENGTH = 128
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "first_name", "last_name", "account_number")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# MIDDLEWARE
+# ------------------------------------------------------------------------------
+MIDDLEWARE = [
+    "bankapi.middleware.RequestIdMiddleware",
+    "bankapi.middleware.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "bankapi.middleware.RequestBodyLimitMiddleware",
+    "bankapi.middleware.NoStoreMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-axes wants to be last: it turns a lockout flagged during the view into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+
+# REQUEST LIMITS
+# ------------------------------------------------------------------------------
+# Bodies over 64 KiB are refused with 413 (see RequestBodyLimitMiddleware).
+REQUEST_BODY_MAX_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+
+# SECURITY
+# ------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "bankapi.errors.csrf_failure"
+# How many proxies in front of the app append to X-Forwarded-For. 0: trust only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# DJANGO REST FRAMEWORK
+# ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["bankapi.ratelimits.AuthenticatedUserRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["bankapi.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "bankapi.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+# TOKENS (djangorestframework-simplejwt)
+# ------------------------------------------------------------------------------
+# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=60)
+JWT_STAFF_ACCESS_MINUTES = env.int("JWT_STAFF_ACCESS_MINUTES", default=15)
+JWT_REFRESH_MINUTES = env.int("JWT_REFRESH_MINUTES", default=1440)
+JWT_ISSUER = env.str("JWT_ISSUER", default="bankapi")
+JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="bankapi-clients")
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(minutes=JWT_REFRESH_MINUTES),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET_KEY,
+    "AUDIENCE": JWT_AUDIENCE,
+    "ISSUER": JWT_ISSUER,
+    "LEEWAY": 0,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "public_id",
+    "USER_ID_CLAIM": "sub",
+    "TOKEN_TYPE_CLAIM": "token_type",
+    "JTI_CLAIM": "jti",
+    "AUTH_TOKEN_CLASSES": ("accounts.tokens.BankAccessToken",),
+    "CHECK_USER_IS_ACTIVE": True,
+}
+
+# LOCKOUT (django-axes plus the atomic counter in accounts.lockout)
+# ------------------------------------------------------------------------------
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+LOCKOUT_FAILURES = env.int("LOCKOUT_FAILURES", default=5)
+LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=30)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_lockout_key"
+AXES_CLIENT_IP_CALLABLE = "bankapi.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.axes_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# Axes' access log of successful logins forces a session (and a cookie) onto every API login; the
+# attempts and lockouts it records are the part the operators need.
+AXES_DISABLE_ACCESS_LOG = True
+
+# RATE LIMITS (django-ratelimit, counted in the shared cache)
+# ------------------------------------------------------------------------------
+# https://django-ratelimit.readthedocs.io/en/stable/settings.html
+RATE_LOGIN = env.str("RATE_LOGIN", default="20/m")
+RATE_REGISTER = env.str("RATE_REGISTER", default="10/h")
+RATE_USER = env.str("RATE_USER", default="300/m")
+RATE_PARTNER = env.str("RATE_PARTNER", default="60/m")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "bankapi.client_ip.client_ip"
+RATELIMIT_FAIL_OPEN = False
+
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
+
+# LOGGING: one JSON object per line, each carrying the request id.
+# ------------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "bankapi.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Axes logs every attempt at INFO/WARNING; its record lives in the database instead.
+        "axes": {"level": "ERROR"},
+    },
+}
+
+# Lockout is per account by contract; per-IP abuse is the rate limits' job (RATE_LOGIN), so axes'
+# advice to add the IP address to its lockout parameters does not apply.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

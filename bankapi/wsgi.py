@@ -1,0 +1,11 @@
+"""
+WSGI entry point for gunicorn: `gunicorn bankapi.wsgi`.
+"""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankapi.settings.production")
+
+application = get_wsgi_application()
