@@ -1,0 +1,41 @@
+# The commands the README shows. `make run` and `make test` both build .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format lock check-deploy clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt -r requirements-dev.txt
+	touch $(INSTALLED)
+
+## run: migrate the embedded SQLite database, print a demo admin, serve the API on $(HOST):$(PORT)
+run: $(INSTALLED)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_admin
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: lint, migrations check, and the whole suite against PostgreSQL and Redis
+test: $(INSTALLED) lint
+	DJANGO_SETTINGS_MODULE=bankapi.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## lock: recompile requirements*.txt (exact pins with hashes) from requirements*.in
+lock: $(INSTALLED)
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements-dev.txt requirements-dev.in
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""
+Fixtures shared by every app's tests.
+
+Everything runs against real PostgreSQL and Redis. Each pytest-xdist worker has its own Redis
+database (see bankapi/settings/test.py), flushed before every test, so counters never leak between
+tests. `live_server_factory` starts real gunicorn processes for the claims that are about several
+processes.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+from django_redis import get_redis_connection
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+PROJECT_DIR = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    get_redis_connection("default").flushdb()
+    yield
+
+
+@pytest.fixture
+def production_hashers(settings) -> None:
+    """Hash with BCryptSHA256 as production does (the test settings default to a fast hasher)."""
+    settings.PASSWORD_HASHERS = settings.PRODUCTION_PASSWORD_HASHERS
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def password() -> str:
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role="admin")
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(role="auditor")
+
+
+def login(client: APIClient, user, password: str = DEFAULT_PASSWORD) -> dict:
+    response = client.post(
+        "/api/v1/auth/login", {"account_number": user.account_number, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def auth_client(customer) -> APIClient:
+    """An API client carrying a customer's access token (obtained through the real login)."""
+    client = APIClient()
+    tokens = login(client, customer)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client.tokens = tokens
+    return client
+
+
+# Live servers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def post(self, path: str, json: dict, **kwargs) -> requests.Response:
+        return requests.post(self.url + path, json=json, timeout=60, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=60, **kwargs)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def live_server_environment(**overrides: str) -> dict[str, str]:
+    """Production settings, pointed at this test run's database and Redis."""
+    database = connection.settings_dict
+    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bankapi.settings.production",
+        "SECRET_KEY": "live-server-secret-key",
+        "JWT_SECRET_KEY": settings.JWT_SECRET_KEY,
+        "DATABASE_URL": f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": f"live-{uuid.uuid4().hex}",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def live_server_factory(transactional_db, tmp_path) -> Iterator[Callable[..., LiveServer]]:
+    """Start gunicorn (production settings) against the test database; stopped after the test."""
+    servers: list[LiveServer] = []
+
+    def start(workers: int = 3, **env_overrides: str) -> LiveServer:
+        port = _free_port()
+        log_path = tmp_path / f"gunicorn-{port}.log"
+        log_file = log_path.open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "bankapi.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "60",
+            ],
+            cwd=PROJECT_DIR,
+            env=live_server_environment(**env_overrides),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+        servers.append(server)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
+            try:
+                if requests.get(server.url + "/health", timeout=1).status_code == 200:
+                    return server
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not become healthy:\n{server.log()}")
+
+    yield start
+
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.send_signal(signal.SIGTERM)
+    for server in servers:
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
