@@ -1,9 +1,9 @@
 """
 Fixtures shared by every app's tests.
 
-Everything runs against real PostgreSQL and Redis. Each pytest-xdist worker has its own Redis
-database (see bankapi/settings/test.py), flushed before every test, so counters never leak between
-tests. `live_server_factory` starts real gunicorn processes for the claims that are about several
+Everything runs against real PostgreSQL and Redis. Each test process has its own cache key prefix
+(see bankapi/settings/test.py), whose keys are deleted before every test, so counters never leak
+between tests. `live_server_factory` starts real gunicorn processes for the claims that are about several
 processes.
 """
 
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -32,7 +32,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    get_redis_connection("default").flushdb()
+    cache.delete_pattern("*")  # this process's keys only (its KEY_PREFIX)
     yield
 
 

@@ -1,13 +1,12 @@
 """
 With these settings, tests run faster: a cheap password hasher (tests that check hashing, login
-and lockout switch the production hasher back on), and each pytest-xdist worker gets its own
-Redis database so workers never see each other's counters.
+and lockout switch the production hasher back on), and every test process gets its own
+cache key prefix and database name, so parallel runs never see each other's state.
 
 Tests run against real PostgreSQL and Redis; both URLs default to this machine's services.
 """
 
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 from .base import env
@@ -25,19 +24,19 @@ DATABASES = {  # noqa: F405
         "OPTIONS": {"connect_timeout": 3},
     }
 }
+# pytest-django creates test_<NAME>; the process id keeps two concurrent runs on one server apart.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("The test suite runs against PostgreSQL; point DATABASE_URL at one.")
 
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-TEST_REDIS_DB = 1 + int(_worker.removeprefix("gw") or 0) % 15
-REDIS_URL = urlunsplit(
-    urlsplit(env.str("REDIS_URL", default="redis://127.0.0.1:6379/0"))._replace(path=f"/{TEST_REDIS_DB}")
-)
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "bankapi-test",
+        # Unique per test process, so parallel runs (xdist workers, or two pytest runs at once)
+        # never see or flush each other's counters.
+        "KEY_PREFIX": f"bankapi-test-{os.getpid()}",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "SOCKET_CONNECT_TIMEOUT": 1.0,
