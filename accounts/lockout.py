@@ -25,7 +25,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 from accounts.account_numbers import is_account_number
-from bankapi.errors import AccountLockedError, ServiceUnavailableError, problem_response
+from bankapi.errors import AccountLockedError, ServiceUnavailableError, is_problem, problem_response
 
 CACHE_ERRORS = (RedisError, ConnectionInterrupted, ConnectionError)
 
@@ -148,8 +148,12 @@ def axes_lockout_key(request: HttpRequest, credentials: dict | None) -> str | No
 def axes_lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
 ) -> HttpResponse:
-    """Axes' lockout response, for the admin site and the API alike: 429 `account_locked`."""
-    if original_response is not None and original_response.status_code == 429:
+    """
+    Axes' lockout response. An API response already says what happened (the attempt that reached
+    the limit is answered 401, later ones 429), so it stands; an admin site login page becomes
+    429 `account_locked`.
+    """
+    if original_response is not None and is_problem(original_response):
         return original_response
     key = axes_lockout_key(request, credentials) if credentials else None
     try:

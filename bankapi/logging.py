@@ -22,8 +22,13 @@ def unbind_request_id(token: object) -> None:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every record (None outside a request)."""
+    """
+    Adds `request_id` to every record: the id bound for the current request, or the one on the
+    request Django attaches to its own request log lines (written after the middleware has
+    returned); None outside a request.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        request = getattr(record, "request", None)
+        record.request_id = current_request_id() or getattr(request, "request_id", None)
         return True
