@@ -25,10 +25,14 @@ class RequestIdFilter(logging.Filter):
     """
     Adds `request_id` to every record: the id bound for the current request, or the one on the
     request Django attaches to its own request log lines (written after the middleware has
-    returned); None outside a request.
+    returned); None outside a request. Django's records also get the request's path, without the
+    query string.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
         record.request_id = current_request_id() or getattr(request, "request_id", None)
+        if request is not None and hasattr(request, "path"):
+            record.path = request.path
+            record.method = request.method
         return True

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -296,6 +297,9 @@ LOGGING = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # Django attaches the request to its own log records; its repr includes the query
+            # string, which may carry something secret, so only the path is logged (RequestIdFilter).
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
         }
     },
     "handlers": {
@@ -303,6 +307,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default config gives its logger a plain-text handler too; one JSON line is enough.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # Axes logs every attempt at INFO/WARNING; its record lives in the database instead.
         "axes": {"level": "ERROR"},
     },
