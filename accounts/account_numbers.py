@@ -5,7 +5,7 @@ Issues account numbers: 12 digits, random, with a Luhn check digit last.
 import re
 import secrets
 
-ACCOUNT_NUMBER_PATTERN = re.compile(r"^[0-9]{12}$")
+ACCOUNT_NUMBER_PATTERN = re.compile(r"\A[0-9]{12}\Z")
 ACCOUNT_NUMBER_LENGTH = 12
 
 

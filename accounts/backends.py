@@ -40,7 +40,10 @@ class AccountBackend(BaseBackend):
             User().set_password(password)  # spend the same time as a real check
             authenticated = False
         else:
-            authenticated = user.check_password(password) and user.is_active
+            try:
+                authenticated = user.check_password(password) and user.is_active
+            except ValueError:  # a corrupt stored hash (e.g. a bad import row) matches nothing
+                authenticated = False
         if authenticated:
             lockout.record_success(slot)
             return user

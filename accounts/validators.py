@@ -21,10 +21,15 @@ def normalize_name(value: str) -> str:
 
 
 def validate_name(value: str) -> None:
-    """Names are 1 to 100 Unicode letters, spaces, `'` and `-`, with no control characters."""
+    """
+    Names are 1 to 100 characters: Unicode letters (with the combining marks some scripts write
+    their letters with, e.g. Devanagari vowel signs), spaces, `'` and `-`; no digits, no control
+    characters, at least one letter, and no mark without a letter before it.
+    """
     if not 1 <= len(value) <= NAME_MAX_LENGTH:
         raise ValidationError(f"Must be 1 to {NAME_MAX_LENGTH} characters.", code="invalid_length")
-    if not all(char.isalpha() or char in " '-" for char in value) or not any(char.isalpha() for char in value):
+    allowed = all(char.isalpha() or char in " '-" or unicodedata.category(char).startswith("M") for char in value)
+    if not allowed or unicodedata.category(value[0]).startswith("M") or not any(char.isalpha() for char in value):
         raise ValidationError("May contain only letters, spaces, apostrophes and hyphens.", code="invalid_name")
 
 

@@ -152,8 +152,12 @@ def problem_response(
     detail: str | None = None,
     errors: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    """Build an `application/problem+json` response; the one place an error body is shaped."""
+    """
+    Build an `application/problem+json` response; the one place an error body is shaped.
+    `extensions` adds members of the problem type's own (RFC 9457 section 3.2), e.g. `checks`.
+    """
     default_code, default_title, default_detail = _STATUS_DEFAULTS.get(
         status, (f"http_{status}", HTTPStatus(status).phrase, HTTPStatus(status).description)
     )
@@ -167,6 +171,7 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     body["request_id"] = current_request_id()
     response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():

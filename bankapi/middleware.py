@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from bankapi.errors import is_problem, problem_response
 from bankapi.logging import bind_request_id, unbind_request_id
 
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _HEADERS_NOT_CARRIED_OVER = {"content-type", "content-length"}
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
@@ -27,7 +27,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         offered = request.headers.get("X-Request-ID", "")
-        request.request_id = offered if _SANE_REQUEST_ID.match(offered) else str(uuid.uuid4())
+        request.request_id = offered if _SANE_REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
         token = bind_request_id(request.request_id)
         try:
             response = self.get_response(request)
