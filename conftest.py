@@ -191,6 +191,6 @@ def wait_for_fresh_rate_window(key: str, period_seconds: int, margin_seconds: fl
     """
     from django_ratelimit.core import _get_window
 
-    remaining = _get_window(key, period_seconds) - time.time()
-    if remaining < margin_seconds:
-        time.sleep(remaining + 0.5)
+    window_end = _get_window(key, period_seconds)  # the last whole second counted in this window
+    if window_end + 1 - time.time() < margin_seconds:
+        time.sleep(max(0.0, window_end + 1 - time.time()) + 0.05)
