@@ -16,7 +16,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 ## run: migrate the embedded SQLite database, print a demo admin, serve the API on $(HOST):$(PORT)
 run: $(INSTALLED)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_admin
+	$(PY) manage.py demo_admin --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: lint, migrations check, and the whole suite against PostgreSQL and Redis

@@ -115,3 +115,23 @@ def test_one_refresh_token_used_simultaneously_rotates_exactly_once(live_server_
     responses = _burst(server.url + "/api/v1/auth/token/refresh", [{"refresh": tokens["refresh"]}] * 12)
 
     assert Counter(r.status_code for r in responses) == {200: 1, 401: 11}
+
+
+def test_simultaneous_registrations_of_one_email_create_exactly_one_customer(live_server_factory):
+    from accounts.models import User
+
+    server = live_server_factory(workers=3, RATE_REGISTER="1000/h")
+    body = {
+        "email": "Twin@Example.com",
+        "password": DEFAULT_PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone": "+447700900123",
+        "date_of_birth": "1990-12-10",
+    }
+    bodies = [{**body, "email": body["email"].swapcase() if n % 2 else body["email"]} for n in range(10)]
+
+    outcomes = _outcomes(_burst(server.url + "/api/v1/auth/register", bodies))
+
+    assert outcomes == {(201, None): 1, (409, "conflict"): 9}
+    assert User.objects.filter(email__iexact="twin@example.com").count() == 1

@@ -410,6 +410,7 @@ def test_name_that_nfkc_normalises_to_over_100_characters_is_validation_error(ap
         ("José María", "García-Márquez"),
         ("Zoë", "Ødegård"),
         ("Ηλίας", "Łukasz"),
+        ("प्रिया", "'t Hooft"),
     ],
 )
 def test_name_with_apostrophe_hyphen_space_and_accents_is_accepted(api_client, first_name, last_name):
@@ -418,6 +419,13 @@ def test_name_with_apostrophe_hyphen_space_and_accents_is_accepted(api_client, f
     assert response.status_code == 201, response.content
     assert response.json()["first_name"] == first_name
     assert response.json()["last_name"] == last_name
+
+
+@pytest.mark.parametrize("name", ["\u0301Ada", "''", "- -"], ids=["leading-combining-mark", "apostrophes", "hyphens"])
+def test_name_without_a_letter_to_start_or_at_all_is_rejected(api_client, name):
+    response = api_client.post(REGISTER, registration(first_name=name), format="json")
+
+    assert_validation_error(response, "first_name")
 
 
 def test_name_surrounding_spaces_are_trimmed(api_client):

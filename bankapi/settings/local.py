@@ -6,6 +6,7 @@ when none are set. Without DATABASE_URL the database is a SQLite file; without R
 is in-process, so the lockout and the rate limits hold within this one process only.
 """
 
+import os
 import secrets
 import sys
 
@@ -21,7 +22,8 @@ if DEBUG:
 else:
     require_secrets(secret_key=SECRET_KEY, jwt_secret_key=JWT_SECRET_KEY)  # noqa: F405
 
-if not REDIS_URL and "runserver" in sys.argv:
+# runserver's autoreloader imports settings in two processes; say it once, from the one that serves.
+if not REDIS_URL and "runserver" in sys.argv and (os.environ.get("RUN_MAIN") or "--noreload" in sys.argv):
     print(
         "bankapi: REDIS_URL is not set; using an in-process cache. "
         "Lockout and rate limits hold within this one process only.",

@@ -3,7 +3,7 @@
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.management.commands.create_staff import generate_password
 from accounts.models import Role, User
@@ -15,7 +15,10 @@ DEMO_ADMIN_EMAIL = "demo.admin@example.com"
 class Command(BaseCommand):
     help = "Create the demo admin (or give it a fresh password) and print its credentials. DEBUG only."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the server will listen")
+
+    def handle(self, *args: object, base_url: str, **options: object) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_admin runs only with DEBUG on; use create_staff in production")
         password = generate_password()
@@ -30,5 +33,5 @@ class Command(BaseCommand):
             f"    email:          {user.email}\n"
             f"    account number: {user.account_number}\n"
             f"    password:       {password}\n"
-            f"    admin site:     http://127.0.0.1:8000/{settings.ADMIN_URL}\n"
+            f"    admin site:     {base_url.rstrip('/')}/{settings.ADMIN_URL}\n"
         )
