@@ -75,6 +75,15 @@ def login(client: APIClient, user, password: str = DEFAULT_PASSWORD) -> dict:
     return response.json()
 
 
+def assert_validation_error(response, field: str) -> None:
+    """400 `validation_error` problem details naming `field` among its errors."""
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert field in body["errors"], body
+
+
 @pytest.fixture
 def auth_client(customer) -> APIClient:
     """An API client carrying a customer's access token (obtained through the real login)."""

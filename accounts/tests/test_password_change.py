@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD
+from conftest import assert_validation_error
 
 CHANGE = "/api/v1/profile/password"
 LOGIN = "/api/v1/auth/login"
@@ -28,14 +29,6 @@ def bearer(access: str) -> APIClient:
 
 def change(client: APIClient, current: str = DEFAULT_PASSWORD, new: str = NEW_PASSWORD):
     return client.post(CHANGE, {"current_password": current, "new_password": new}, format="json")
-
-
-def assert_validation_error(response, field: str) -> None:
-    assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == "validation_error"
-    assert field in body["errors"], body
 
 
 # Success ------------------------------------------------------------------------------------------

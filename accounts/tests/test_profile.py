@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from accounts.tests.factories import UserFactory
+from conftest import assert_validation_error
 
 PROFILE = "/api/v1/profile"
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -42,14 +43,6 @@ def snapshot(user) -> dict:
         "password": user.password,
         "updated_at": user.updated_at,
     }
-
-
-def assert_validation_error(response, field: str) -> None:
-    assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == "validation_error"
-    assert field in body["errors"], body
 
 
 # GET ----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from conftest import assert_validation_error
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -64,14 +65,6 @@ def years_ago(years: int, *, days: int = 0) -> str:
     except ValueError:  # 29 February in a non-leap year
         birthday = today.replace(year=today.year - years, day=28)
     return date.fromordinal(birthday.toordinal() + days).isoformat()
-
-
-def assert_validation_error(response, field: str) -> None:
-    assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == "validation_error"
-    assert field in body["errors"], body
 
 
 # Success ------------------------------------------------------------------------------------------
