@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from accounts import lockout
 from accounts.models import User
 from accounts.selectors import user_get_by_login_identifier
+from accounts.signals import account_locked
 from bankapi.errors import AccountLockedError
 
 
@@ -48,6 +49,8 @@ class AccountBackend(BaseBackend):
             lockout.record_success(slot)
             return user
         request.lockout_just_locked = lockout.record_failure(slot)
+        if request.lockout_just_locked:
+            account_locked.send(sender=AccountBackend, request=request, key=key)
         return None
 
     def get_user(self, user_id: int) -> User | None:

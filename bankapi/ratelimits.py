@@ -14,6 +14,7 @@ from rest_framework.throttling import BaseThrottle
 
 from bankapi.client_ip import client_ip
 from bankapi.errors import RateLimitedError, ServiceUnavailableError
+from bankapi.signals import request_rate_limited
 
 
 def enforce_rate_limit(request: Request, *, group: str, rate: str, key: str) -> None:
@@ -28,6 +29,7 @@ def enforce_rate_limit(request: Request, *, group: str, rate: str, key: str) -> 
         # django-ratelimit's signal that the cache answered nothing usable.
         raise ServiceUnavailableError()
     if usage["should_limit"]:
+        request_rate_limited.send(sender=enforce_rate_limit, request=request, group=group)
         raise RateLimitedError(retry_after=usage["time_left"])
 
 

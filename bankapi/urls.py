@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include("accounts.urls")),
+    path("api/v1/", include("customers.urls")),
+    path("api/v1/", include("audit.urls")),
     path("", include("monitoring.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -51,6 +51,12 @@ def require_secrets(*, secret_key: str, jwt_secret_key: str) -> None:
 # DATABASES
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
+PROMETHEUS_DATABASE_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+
+
 def database_from_environment() -> dict:
     """DATABASE_URL, else PostgreSQL by parts (DB_NAME set), else a SQLite file beside manage.py."""
     if env.str("DATABASE_URL", default=""):
@@ -66,7 +72,9 @@ def database_from_environment() -> dict:
         }
     else:
         database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
-    if database["ENGINE"] == "django.db.backends.postgresql":
+    # django-prometheus' wrappers of the same backends time every query for /metrics.
+    database["ENGINE"] = PROMETHEUS_DATABASE_ENGINES.get(database["ENGINE"], database["ENGINE"])
+    if database["ENGINE"] == PROMETHEUS_DATABASE_ENGINES["django.db.backends.postgresql"]:
         # Fail fast when the server is unreachable instead of hanging a worker.
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
     # Reuse connections across requests; health checks replace a connection that died
@@ -89,7 +97,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="bankapi")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",  # django-redis, timed
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
@@ -104,7 +112,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
             "LOCATION": "bankapi",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
@@ -122,7 +130,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "axes",
+    "django_prometheus",
     "accounts",
+    "audit",
+    "customers",
     "monitoring",
 ]
 
@@ -160,6 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "bankapi.middleware.RequestIdMiddleware",
     "bankapi.middleware.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -171,6 +183,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # django-axes wants to be last: it turns a lockout flagged during the view into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -284,6 +297,11 @@ RATELIMIT_IP_META_KEY = "bankapi.client_ip.client_ip"
 RATELIMIT_FAIL_OPEN = False
 
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
+
+# METRICS (django-prometheus)
+# ------------------------------------------------------------------------------
+# When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # LOGGING: one JSON object per line, each carrying the request id.
 # ------------------------------------------------------------------------------

@@ -26,13 +26,16 @@ DATABASES = {  # noqa: F405
 }
 # pytest-django creates test_<NAME>; the process id keeps two concurrent runs on one server apart.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+DATABASES["default"]["ENGINE"] = PROMETHEUS_DATABASE_ENGINES.get(  # noqa: F405
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
+if DATABASES["default"]["ENGINE"] != "django_prometheus.db.backends.postgresql":
     raise RuntimeError("The test suite runs against PostgreSQL; point DATABASE_URL at one.")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         # Unique per test process, so parallel runs (xdist workers, or two pytest runs at once)
         # never see or flush each other's counters.
