@@ -173,9 +173,9 @@ def live_server_factory(transactional_db, tmp_path) -> Iterator[Callable[..., Li
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
             try:
-                if requests.get(server.url + "/health", timeout=1).status_code == 200:
+                if requests.get(server.url + "/health", timeout=5).status_code == 200:
                     return server
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer under load
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not become healthy:\n{server.log()}")

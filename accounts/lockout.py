@@ -133,6 +133,19 @@ def clear(key: str) -> None:
         raise ServiceUnavailableError() from exc
 
 
+def refused_by_lock(request: HttpRequest | None) -> bool:
+    """
+    Whether a failed authentication was refused by a lock without its password being checked:
+    by the counter (accounts.backends sets `lockout_retry_after`), or by django-axes' own record
+    (`axes_locked_out` set before our backend ran, so without `lockout_just_locked`).
+    """
+    if request is None:
+        return False
+    if getattr(request, "lockout_retry_after", None) is not None:
+        return True
+    return bool(getattr(request, "axes_locked_out", False)) and not hasattr(request, "lockout_just_locked")
+
+
 # django-axes integration (settings.AXES_USERNAME_CALLABLE and AXES_LOCKOUT_CALLABLE).
 def axes_lockout_key(request: HttpRequest, credentials: dict | None) -> str | None:
     """Axes records attempts under the same identity as the counter above."""

@@ -10,9 +10,10 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
 
 from accounts.managers import UserManager
+from accounts.validators import validate_date_of_birth, validate_name, validate_phone
 
 
 class Role(models.TextChoices):
@@ -34,14 +35,21 @@ class User(AbstractBaseUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account_number = models.CharField(max_length=12, unique=True, editable=False)
     email = models.EmailField(max_length=254, null=True, blank=True)
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=16, null=True, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    first_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
+    phone = models.CharField(max_length=16, null=True, blank=True, validators=[validate_phone])
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     # Bumped on password change and close: every token carrying an older value stops working.
     token_version = models.PositiveIntegerField(default=0, editable=False)
+    # Lower-cased "first last", kept by the database, for the staff name search (trigram-indexed
+    # on PostgreSQL: see migration 0003).
+    search_name = models.GeneratedField(
+        expression=Lower(Concat("first_name", models.Value(" "), "last_name")),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True, editable=False)
 
@@ -53,6 +61,12 @@ class User(AbstractBaseUser):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Staff lists: newest first, whole or filtered by status or role (cursor pagination).
+            models.Index(fields=["-created_at", "-id"], name="user_newest_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="user_status_newest_idx"),
+            models.Index(fields=["role", "-created_at", "-id"], name="user_role_newest_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(

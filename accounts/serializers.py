@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.account_numbers import ACCOUNT_NUMBER_PATTERN
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.validators import (
     normalize_name,
     validate_date_of_birth,
@@ -161,3 +161,23 @@ class PasswordChangeSerializer(StrictSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"new_password": exc.messages}) from exc
         return attrs
+
+
+# Response shapes (for the OpenAPI schema; the views build these bodies themselves) ---------------
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """A successful login: an access token, the refresh token that renews it, and who it is for."""
+
+    access = serializers.CharField(help_text="JWT access token, for `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="JWT refresh token, for `POST /api/v1/auth/token/refresh` only.")
+    token_type = serializers.ChoiceField(choices=["Bearer"], help_text="Always `Bearer`.")
+    expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    role = serializers.ChoiceField(choices=Role.choices, help_text="The user's role, for clients' convenience.")
+
+
+class RotatedTokenPairSerializer(serializers.Serializer):
+    """A new token pair; the refresh token that was sent is revoked."""
+
+    access = serializers.CharField(help_text="JWT access token, for `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="The new refresh token; the old one no longer works.")

@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -18,7 +18,9 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts import lockout
 from accounts.models import STAFF_ROLES, Role, User
 from accounts.selectors import user_get_by_login_identifier, user_get_by_public_id
-from accounts.tokens import TOKEN_VERSION_CLAIM, BankRefreshToken, TokenPair, issue_token_pair
+from accounts.tokens import TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair
+from audit.models import Action, Outcome
+from audit.services import SYSTEM_ACTOR, audit_record, field_changes
 from bankapi.errors import (
     AccountLockedError,
     ConflictError,
@@ -44,7 +46,7 @@ def user_register(
         raise ConflictError("An account with this email already exists.")
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email=email,
                 password=password,
                 first_name=first_name,
@@ -55,6 +57,8 @@ def user_register(
             )
     except IntegrityError as exc:  # a concurrent registration took the email first
         raise ConflictError("An account with this email already exists.") from exc
+    audit_record(action=Action.REGISTER, actor=user, target=user)
+    return user
 
 
 @transaction.atomic
@@ -64,7 +68,14 @@ def staff_create(*, email: str, role: str, password: str | None) -> User:
         raise ValueError(f"role must be one of {sorted(STAFF_ROLES)}")
     if User.objects.filter(email__iexact=email).exists():
         raise ConflictError("An account with this email already exists.")
-    return User.objects.create_user(email=email, password=password, role=role)
+    user = User.objects.create_user(email=email, password=password, role=role)
+    audit_record(
+        action=Action.CUSTOMER_CREATED,
+        actor_label=SYSTEM_ACTOR,
+        target=user,
+        changes={"role": {"before": None, "after": role}, "email": {"before": None, "after": user.email}},
+    )
+    return user
 
 
 def _check_credentials(*, request: HttpRequest, identifier: str, password: str) -> User | None:
@@ -74,17 +85,14 @@ def _check_credentials(*, request: HttpRequest, identifier: str, password: str) 
     `request` must be Django's request, which both annotate.
     """
     user = authenticate(request, username=identifier, password=password)
-    if user is not None:
+    if user is not None or not lockout.refused_by_lock(request):
         return user
     retry_after = getattr(request, "lockout_retry_after", None)
-    refused_by_axes = getattr(request, "axes_locked_out", False) and not hasattr(request, "lockout_just_locked")
-    if retry_after is None and refused_by_axes:
+    if retry_after is None:  # django-axes refused it: ask the counter how long the lock has left
         known = user_get_by_login_identifier(identifier)
         key = lockout.lockout_key(identifier, account_number=known.account_number if known else None)
         retry_after = lockout.seconds_until_unlocked(key) or lockout.lockout_seconds()
-    if retry_after is not None:
-        raise AccountLockedError(retry_after=retry_after)
-    return None
+    raise AccountLockedError(retry_after=retry_after)
 
 
 def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple[User, TokenPair]:
@@ -97,22 +105,47 @@ def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple
     return user, issue_token_pair(user)
 
 
+class _UnusableRefreshToken(Exception):
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+def _decode_refresh(raw_refresh: str) -> dict:
+    """The verified payload of a refresh token (signature, expiry, issuer, audience, type)."""
+    try:
+        payload = token_backend.decode(raw_refresh, verify=True)
+    except TokenBackendExpiredToken as exc:
+        raise _UnusableRefreshToken("Token is expired.", expired=True) from exc
+    except TokenBackendError as exc:
+        raise _UnusableRefreshToken("Token is invalid.") from exc
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload or "exp" not in payload:
+        raise _UnusableRefreshToken("Token is not a refresh token.")
+    return payload
+
+
 def tokens_refresh(*, raw_refresh: str) -> TokenPair:
     """
     Rotate a refresh token: it is blacklisted and a new pair is issued. The blacklist row is the
-    arbiter, so of two concurrent uses of one token only one succeeds.
+    arbiter, so of two concurrent uses of one token only one succeeds. A second use of a rotated
+    token means it leaked (or a client replayed it): every token of that user is revoked, as OAuth's
+    refresh-token rotation advises, and the reuse is audited.
     """
+    unusable = NotAuthenticatedError("Refresh token is invalid, expired or revoked.")
     try:
-        refresh = BankRefreshToken(raw_refresh)
-    except TokenError as exc:
-        raise NotAuthenticatedError("Refresh token is invalid, expired or revoked.") from exc
-    user = user_get_by_public_id(str(refresh.get(api_settings.USER_ID_CLAIM, "")))
-    if user is None or not user.is_active or refresh.get(TOKEN_VERSION_CLAIM) != user.token_version:
-        raise NotAuthenticatedError("Refresh token is invalid, expired or revoked.")
+        payload = _decode_refresh(raw_refresh)
+    except _UnusableRefreshToken as exc:
+        raise unusable from exc
+    user = user_get_by_public_id(str(payload.get(api_settings.USER_ID_CLAIM, "")))
+    if user is None or not user.is_active or payload.get(TOKEN_VERSION_CLAIM) != user.token_version:
+        raise unusable
     with transaction.atomic():
-        if not _blacklist(refresh.payload, user=user):
-            raise NotAuthenticatedError("Refresh token is invalid, expired or revoked.")
-        return issue_token_pair(user)
+        if _blacklist(payload, user=user):
+            return issue_token_pair(user)
+    with transaction.atomic():
+        audit_record(action=Action.TOKEN_REUSE_DETECTED, target=user, outcome=Outcome.REFUSED)
+        user_revoke_tokens(user=user, actor=None)
+    raise unusable
 
 
 def user_logout(*, user: User, raw_refresh: str) -> None:
@@ -121,16 +154,16 @@ def user_logout(*, user: User, raw_refresh: str) -> None:
     the token is unusable either way.
     """
     try:
-        payload = token_backend.decode(raw_refresh, verify=True)
-    except TokenBackendExpiredToken:
-        return
-    except TokenBackendError as exc:
-        raise InvalidRefreshTokenError("Token is invalid.") from exc
-    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload or "exp" not in payload:
-        raise InvalidRefreshTokenError("Token is not a refresh token.")
+        payload = _decode_refresh(raw_refresh)
+    except _UnusableRefreshToken as exc:
+        if exc.expired:
+            return
+        raise InvalidRefreshTokenError(str(exc)) from exc
     if payload.get(api_settings.USER_ID_CLAIM) != str(user.public_id):
         raise InvalidRefreshTokenError("Token does not belong to the authenticated user.")
-    _blacklist(payload, user=user)
+    with transaction.atomic():
+        if _blacklist(payload, user=user):
+            audit_record(action=Action.LOGOUT, actor=user, target=user)
 
 
 def _blacklist(payload: dict, *, user: User) -> bool:
@@ -150,32 +183,52 @@ def user_change_password(*, request: HttpRequest, user: User, current_password: 
     """
     if _check_credentials(request=request, identifier=user.account_number, password=current_password) is None:
         raise IncorrectPasswordError()
-    user_set_password(user=user, password=new_password)
+    with transaction.atomic():
+        user_set_password(user=user, password=new_password)
+        audit_record(action=Action.PASSWORD_CHANGED, actor=user, target=user)
 
 
 @transaction.atomic
-def user_set_password(*, user: User, password: str) -> None:
+def user_set_password(*, user: User, password: str, actor: User | None = None) -> None:
     """Set a new password and revoke every token issued before it."""
     user.set_password(password)
-    user.token_version = F("token_version") + 1
-    user.save(update_fields=["password", "token_version", "updated_at"])
-    user.refresh_from_db(fields=["token_version"])
+    user.save(update_fields=["password", "updated_at"])
+    user_revoke_tokens(user=user, actor=actor or user)
+
+
+def user_revoke_tokens(*, user: User, actor: User | None) -> None:
+    """
+    Make every access and refresh token issued to `user` so far unusable, by bumping the token
+    version they carry. Call inside the transaction of the change that calls for it.
+    """
+    before = user.token_version
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version", "updated_at"])
+    audit_record(
+        action=Action.TOKEN_REVOKED,
+        actor=actor,
+        actor_label=None if actor is not None else SYSTEM_ACTOR,
+        target=user,
+        changes={"token_version": {"before": before, "after": user.token_version}},
+    )
 
 
 @transaction.atomic
 def user_update_profile(*, user: User, first_name: str | None, last_name: str | None, phone: str | None) -> User:
     """Change a customer's own names and phone number."""
-    changed = []
-    for field, value in (("first_name", first_name), ("last_name", last_name), ("phone", phone)):
-        if value is not None and getattr(user, field) != value:
-            setattr(user, field, value)
-            changed.append(field)
-    if changed:
-        user.save(update_fields=[*changed, "updated_at"])
+    requested = {"first_name": first_name, "last_name": last_name, "phone": phone}
+    after = {field: value for field, value in requested.items() if value is not None}
+    changes = field_changes({field: getattr(user, field) for field in after}, after)
+    if changes:
+        for field in changes:
+            setattr(user, field, after[field])
+        user.save(update_fields=[*changes, "updated_at"])
+        audit_record(action=Action.CUSTOMER_UPDATED, actor=user, target=user, changes=changes)
     return user
 
 
-def lockout_clear(*, identifier: str) -> str:
+@transaction.atomic
+def lockout_clear(*, identifier: str, actor: User | None = None) -> str:
     """
     Lift the lockout of an account (or of an unknown identifier): the shared counter and
     django-axes' record alike. Returns the identity that was cleared.
@@ -184,6 +237,13 @@ def lockout_clear(*, identifier: str) -> str:
 
     user = user_get_by_login_identifier(identifier)
     key = lockout.lockout_key(identifier, account_number=user.account_number if user else None)
-    lockout.clear(key)
     AxesProxyHandler.reset_attempts(username=key)
+    audit_record(
+        action=Action.UNLOCK,
+        actor=actor,
+        actor_label=None if actor is not None else SYSTEM_ACTOR,
+        target=user,
+        target_label=None if user is not None else key.partition(":")[2],
+    )
+    lockout.clear(key)  # last: the cache cannot roll back with the transaction
     return key

@@ -2,6 +2,7 @@
 Provides the authentication and profile endpoints: authenticate, validate, call a service, serialize.
 """
 
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -17,9 +18,15 @@ from accounts.serializers import (
     ProfileUpdateSerializer,
     RefreshSerializer,
     RegisterSerializer,
+    RotatedTokenPairSerializer,
+    TokenPairSerializer,
 )
 from accounts.tokens import TokenPair
 from bankapi.ratelimits import LoginRateThrottle, RegisterRateThrottle, TokenRefreshRateThrottle
+from bankapi.schema import problem_responses
+
+AUTH_TAG = "auth"
+PROFILE_TAG = "profile"
 
 
 def _token_pair_body(pair: TokenPair) -> dict:
@@ -39,6 +46,20 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [RegisterRateThrottle]
 
+    @extend_schema(
+        summary="Register a customer",
+        description=(
+            "Creates a `customer` with a new account number and returns the profile. Rate-limited per "
+            "client IP (`RATE_REGISTER`)."
+        ),
+        tags=[AUTH_TAG],
+        auth=[],
+        request=RegisterSerializer,
+        responses={
+            201: ProfileSerializer,
+            **problem_responses(400, (409, "conflict"), 413, 415, 429, 503),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -53,6 +74,36 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
 
+    @extend_schema(
+        summary="Log in",
+        description=(
+            "Send `password` and exactly one of `email` (case-insensitive) or `account_number`. "
+            "After `LOCKOUT_FAILURES` consecutive failures the account is locked for `LOCKOUT_MINUTES` "
+            "(429 `account_locked`, even with the right password). Rate-limited per client IP "
+            "(`RATE_LOGIN`)."
+        ),
+        tags=[AUTH_TAG],
+        auth=[],
+        request=LoginSerializer,
+        examples=[
+            OpenApiExample(
+                "By email",
+                value={"email": "ada@example.com", "password": "correct horse battery staple"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "By account number",
+                value={"account_number": "400012345678", "password": "correct horse battery staple"},
+                request_only=True,
+            ),
+        ],
+        responses={
+            200: TokenPairSerializer,
+            **problem_responses(
+                400, (401, "invalid_credentials"), 413, 415, (429, "account_locked", "rate_limited"), 503
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -71,6 +122,17 @@ class TokenRefreshView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [TokenRefreshRateThrottle]
 
+    @extend_schema(
+        summary="Rotate a refresh token",
+        description=(
+            "Returns a new token pair and revokes the refresh token sent; a used, revoked, expired or "
+            "forged one gets 401. Rate-limited per client IP (`RATE_LOGIN`, a bucket of its own)."
+        ),
+        tags=[AUTH_TAG],
+        auth=[],
+        request=RefreshSerializer,
+        responses={200: RotatedTokenPairSerializer, **problem_responses(400, 401, 413, 415, 429, 503)},
+    )
     def post(self, request: Request) -> Response:
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +143,19 @@ class TokenRefreshView(APIView):
 class LogoutView(APIView):
     """Revoke the caller's refresh token."""
 
+    @extend_schema(
+        summary="Log out",
+        description=(
+            "Revokes the given refresh token. One that is already revoked or expired also gets 204; "
+            "one that is malformed, forged, not a refresh token or someone else's is 400 on `refresh`."
+        ),
+        tags=[AUTH_TAG],
+        request=LogoutSerializer,
+        responses={
+            204: OpenApiResponse(description="The refresh token is revoked."),
+            **problem_responses(400, 401, 413, 415, 429, 503),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -94,9 +169,21 @@ class LogoutView(APIView):
 class ProfileView(APIView):
     """The caller's own profile; only names and phone may be changed."""
 
+    @extend_schema(
+        summary="Read your profile",
+        tags=[PROFILE_TAG],
+        responses={200: ProfileSerializer, **problem_responses(401, 429, 503)},
+    )
     def get(self, request: Request) -> Response:
         return Response(ProfileSerializer(request.user).data)
 
+    @extend_schema(
+        summary="Update your profile",
+        description="Only `first_name`, `last_name` and `phone` may be changed; any other field is a 400.",
+        tags=[PROFILE_TAG],
+        request=ProfileUpdateSerializer,
+        responses={200: ProfileSerializer, **problem_responses(400, 401, 413, 415, 429, 503)},
+    )
     def patch(self, request: Request) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -113,6 +200,19 @@ class ProfileView(APIView):
 class PasswordChangeView(APIView):
     """Change the caller's password; every token issued before stops working."""
 
+    @extend_schema(
+        summary="Change your password",
+        description=(
+            "A wrong `current_password` is 400 on that field and counts towards the account's lockout "
+            "(429 `account_locked` once locked). Every token issued before the change stops working."
+        ),
+        tags=[PROFILE_TAG],
+        request=PasswordChangeSerializer,
+        responses={
+            204: OpenApiResponse(description="The password is changed; earlier tokens are revoked."),
+            **problem_responses(400, 401, 413, 415, (429, "account_locked", "rate_limited"), 503),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

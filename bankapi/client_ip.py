@@ -4,6 +4,7 @@ and the audit trail.
 """
 
 import ipaddress
+from contextvars import ContextVar, Token
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -28,3 +29,19 @@ def client_ip(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote_addr
+
+
+_current_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+
+def current_client_ip() -> str | None:
+    """The client IP of the request being served (bound by RequestIdMiddleware), for the audit trail."""
+    return _current_client_ip.get()
+
+
+def bind_client_ip(ip: str | None) -> Token:
+    return _current_client_ip.set(ip)
+
+
+def unbind_client_ip(token: Token) -> None:
+    _current_client_ip.reset(token)

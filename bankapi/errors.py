@@ -85,6 +85,13 @@ class ConflictError(BankAPIError):
     default_detail = "The request conflicts with the current state of the resource."
 
 
+class PreconditionFailedError(BankAPIError):
+    status_code = HTTPStatus.PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    title = "Precondition failed"
+    default_detail = "If-Match does not match the current ETag of the resource."
+
+
 class PayloadTooLargeError(BankAPIError):
     status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
@@ -132,6 +139,7 @@ _STATUS_DEFAULTS: dict[int, tuple[str, str, str]] = {
     404: ("not_found", NotFoundError.title, NotFoundError.default_detail),
     405: ("method_not_allowed", "Method not allowed", "The method is not allowed for this resource."),
     406: ("not_acceptable", "Not acceptable", "The requested response format is not available."),
+    412: ("precondition_failed", PreconditionFailedError.title, PreconditionFailedError.default_detail),
     413: ("payload_too_large", PayloadTooLargeError.title, PayloadTooLargeError.default_detail),
     415: (
         "unsupported_media_type",

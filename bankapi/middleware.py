@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from bankapi.client_ip import bind_client_ip, client_ip, unbind_client_ip
 from bankapi.errors import is_problem, problem_response
 from bankapi.logging import bind_request_id, unbind_request_id
 
@@ -20,7 +21,10 @@ GetResponse = Callable[[HttpRequest], HttpResponse]
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (the client's, if sane) and echoes it as `X-Request-ID`."""
+    """
+    Gives every request an id (the client's, if sane) and echoes it as `X-Request-ID`; binds the id
+    and the client IP for the log lines and audit events written while serving it.
+    """
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -29,9 +33,11 @@ class RequestIdMiddleware:
         offered = request.headers.get("X-Request-ID", "")
         request.request_id = offered if _SANE_REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
         token = bind_request_id(request.request_id)
+        ip_token = bind_client_ip(client_ip(request))
         try:
             response = self.get_response(request)
         finally:
+            unbind_client_ip(ip_token)
             unbind_request_id(token)
         response["X-Request-ID"] = request.request_id
         return response

@@ -35,7 +35,7 @@ if DATABASES["default"]["ENGINE"] != "django_prometheus.db.backends.postgresql":
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+        "BACKEND": "monitoring.cache.TimedRedisCache",
         "LOCATION": REDIS_URL,
         # Unique per test process, so parallel runs (xdist workers, or two pytest runs at once)
         # never see or flush each other's counters.

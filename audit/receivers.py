@@ -1,0 +1,52 @@
+"""
+Records login outcomes. They come through Django's authentication signals because both the API
+login and the admin site's login run through `authenticate()`; one receiver serves both.
+"""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from accounts import lockout
+from accounts.models import User
+from accounts.selectors import user_get_by_login_identifier
+from accounts.signals import account_locked
+from audit.models import Action, Outcome
+from audit.services import audit_record
+
+
+def _target_of(identifier: str) -> tuple[User | None, str]:
+    user = user_get_by_login_identifier(identifier) if identifier else None
+    if user is not None:
+        return user, user.account_number
+    return None, identifier.strip().lower()
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login_succeeded")
+def record_login_succeeded(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    audit_record(action=Action.LOGIN_SUCCEEDED, actor=user, target=user)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def record_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    target, label = _target_of(str(credentials.get("username") or ""))
+    if lockout.refused_by_lock(request):
+        audit_record(action=Action.LOGIN_REFUSED_LOCKED, target=target, target_label=label, outcome=Outcome.REFUSED)
+    else:
+        audit_record(action=Action.LOGIN_FAILED, target=target, target_label=label, outcome=Outcome.FAILURE)
+
+
+@receiver(account_locked, dispatch_uid="audit_lockout")
+def record_lockout(sender: Any, request: HttpRequest, key: str, **kwargs: Any) -> None:
+    kind, _, identifier = key.partition(":")
+    target, label = _target_of(identifier)
+    audit_record(
+        action=Action.LOCKOUT,
+        target=target,
+        target_label=label,
+        changes={"locked_minutes": lockout.lockout_seconds() // 60},
+    )
