@@ -24,6 +24,8 @@ class CustomerAdminForm(forms.ModelForm):
     """The admin's form applies the API's field rules (the model fields carry the validators)."""
 
     email = forms.EmailField(max_length=254)
+    first_name = forms.CharField(max_length=100)  # required here as in the API (imports may lack them)
+    last_name = forms.CharField(max_length=100)
 
     class Meta:
         model = User
@@ -49,7 +51,9 @@ class CustomerAdmin(admin.ModelAdmin):
     actions = ["freeze", "unfreeze", "close", "unlock"]
 
     def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
-        return CUSTOMER_FIELDS if obj is None else [*CUSTOMER_FIELDS, *self.readonly_fields]
+        if obj is None:  # a new customer starts active
+            return [field for field in CUSTOMER_FIELDS if field != "status"]
+        return [*CUSTOMER_FIELDS, *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         return [] if obj is None else self.readonly_fields
@@ -78,10 +82,21 @@ class CustomerAdmin(admin.ModelAdmin):
             request.customer_save_refused = True
             self.message_user(request, str(error.detail), messages.ERROR)
 
+    # When the service refused a save, the admin must not report or log it as done.
     def message_user(self, request: HttpRequest, message: str, level: int = messages.INFO, *args, **kwargs) -> None:
         if level == messages.SUCCESS and getattr(request, "customer_save_refused", False):
             return  # the refusal was reported instead
         super().message_user(request, message, level, *args, **kwargs)
+
+    def log_addition(self, request: HttpRequest, obj: User, message: object) -> object:
+        if getattr(request, "customer_save_refused", False):
+            return None
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: User, message: object) -> object:
+        if getattr(request, "customer_save_refused", False):
+            return None
+        return super().log_change(request, obj, message)
 
     def _apply(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
         succeeded = 0
