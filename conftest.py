@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -119,16 +120,43 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def this_runs_database_url() -> str:
+    """The URL of the database this test run uses (the test database, not the development one)."""
+    database = connection.settings_dict
+    credentials = quote(database["USER"] or "")
+    if database["PASSWORD"]:
+        credentials += ":" + quote(database["PASSWORD"])
+    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
+
+
+def manage(*args: str, stdin: str | None = None, **variables: str) -> subprocess.CompletedProcess:
+    """Run `manage.py` as an operator would (a subprocess), with the test settings and database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bankapi.settings.test",
+        "DATABASE_URL": this_runs_database_url(),
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def live_server_environment(**overrides: str) -> dict[str, str]:
     """Production settings, pointed at this test run's database and Redis."""
-    database = connection.settings_dict
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bankapi.settings.production",
         "SECRET_KEY": "live-server-secret-key",
         "JWT_SECRET_KEY": settings.JWT_SECRET_KEY,
-        "DATABASE_URL": f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}",
+        "DATABASE_URL": this_runs_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CACHE_KEY_PREFIX": f"live-{uuid.uuid4().hex}",
         "SECURE_SSL_REDIRECT": "false",

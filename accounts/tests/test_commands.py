@@ -8,56 +8,24 @@ those tests commit their rows (`transactional_db`).
 """
 
 import json
-import os
 import re
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from conftest import manage, this_runs_database_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 LOGIN = "/api/v1/auth/login"
 STDIN_PASSWORD = "a fresh staff passphrase 42"
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 GENERATED_PASSWORD_LINE = re.compile(r"^password \(shown once\): (\S+)$", re.MULTILINE)
-
-
-def this_runs_database_url() -> str:
-    """The URL of the database this test run uses (the test database, not the development one)."""
-    database = connection.settings_dict
-    credentials = quote(database["USER"] or "")
-    if database["PASSWORD"]:
-        credentials += ":" + quote(database["PASSWORD"])
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
-
-
-def manage(*args: str, stdin: str | None = None, **variables: str) -> subprocess.CompletedProcess:
-    """Run `manage.py` with the test settings against the test database."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bankapi.settings.test",
-        "DATABASE_URL": this_runs_database_url(),
-        **variables,
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def run_command(*args: str) -> str:

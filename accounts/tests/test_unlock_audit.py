@@ -4,24 +4,20 @@ operator's command as its actor ("system"), in the same transaction as the unloc
 unlock that cannot finish, leaves no event.
 """
 
-import os
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts import lockout
 from accounts.tests.factories import DEFAULT_PASSWORD
 from audit.models import Action, AuditEvent, Outcome
+from conftest import manage
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 LOGIN = "/api/v1/auth/login"
@@ -163,22 +159,6 @@ def test_an_unlock_the_cache_cannot_finish_keeps_the_axes_record(api_client, cus
 
 
 # As an operator runs it --------------------------------------------------------------------------
-
-
-def this_runs_database_url() -> str:
-    database = connection.settings_dict
-    credentials = quote(database["USER"] or "")
-    if database["PASSWORD"]:
-        credentials += ":" + quote(database["PASSWORD"])
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
-
-
-def manage(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bankapi.settings.test", "DATABASE_URL": this_runs_database_url()}
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
-    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,16 +4,12 @@ again without collisions on a second run, retries a batch whose account number i
 and refuses bad input with a one-line error, a non-zero exit and nothing created.
 """
 
-import os
 import random
 import re
-import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -26,6 +22,7 @@ from accounts.account_numbers import generate_account_number, passes_luhn
 from accounts.models import Role, Status, User
 from accounts.tests.factories import UserFactory
 from accounts.validators import validate_date_of_birth, validate_name, validate_phone
+from conftest import manage
 from customers.management.commands import seed_customers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -42,23 +39,6 @@ def seed(*args: str, stdout: StringIO | None = None) -> str:
     out = stdout if stdout is not None else StringIO()
     call_command("seed_customers", *args, stdout=out)
     return out.getvalue()
-
-
-def this_runs_database_url() -> str:
-    database = connection.settings_dict
-    credentials = quote(database["USER"] or "")
-    if database["PASSWORD"]:
-        credentials += ":" + quote(database["PASSWORD"])
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
-
-
-def manage(*args: str) -> subprocess.CompletedProcess:
-    """`manage.py` in a subprocess (standard output not a terminal), against the test database."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bankapi.settings.test", "DATABASE_URL": this_runs_database_url()}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def assert_valid_customer(user: User) -> None:
