@@ -1,0 +1,54 @@
+"""
+gunicorn settings for production (`gunicorn -c gunicorn.conf.py bankapi.wsgi`), all from the
+environment so that one image serves every size of host.
+https://docs.gunicorn.org/en/stable/settings.html
+"""
+
+import json
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers, plus threads when GUNICORN_THREADS > 1 (gthread). Each worker holds its own
+# PostgreSQL connection per thread (CONN_MAX_AGE keeps them open).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then so that a slow leak never becomes an outage.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
+
+# Only the proxy in front may say the request came over HTTPS (X-Forwarded-Proto): gunicorn honours
+# that header from these addresses only, and Django then sees request.is_secure().
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+
+# One JSON object per request on stdout, carrying the request id the app answered with.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = json.dumps(
+    {
+        "time": "%(t)s",
+        "logger": "gunicorn.access",
+        "request_id": "%({x-request-id}o)s",
+        "remote_addr": "%(h)s",
+        "method": "%(m)s",
+        "path": "%(U)s",
+        "status": "%(s)s",
+        "bytes": "%(B)s",
+        "duration_ms": "%(M)s",
+        "user_agent": "%(a)s",
+    }
+)
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR set, drop a dead worker's live metrics (docs/metrics.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
