@@ -173,24 +173,19 @@ def live_server_factory(transactional_db, tmp_path) -> Iterator[Callable[..., Li
     servers: list[LiveServer] = []
 
     def start(workers: int = 3, **env_overrides: str) -> LiveServer:
+        """gunicorn as production runs it: gunicorn.conf.py, tuned through its environment variables."""
         port = _free_port()
         log_path = tmp_path / f"gunicorn-{port}.log"
         log_file = log_path.open("w")
+        gunicorn_env = {
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_TIMEOUT": "60",
+        }
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "bankapi.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-            ],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bankapi.wsgi"],
             cwd=PROJECT_DIR,
-            env=live_server_environment(**env_overrides),
+            env=live_server_environment(**{**gunicorn_env, **env_overrides}),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

@@ -26,6 +26,10 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
+# gunicorn's control socket is one fixed path per user; several instances on one host would fight
+# over it, and nothing here uses it.
+no_control_socket = True
+
 # One JSON object per request on stdout, carrying the request id the app answered with.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"

@@ -7,8 +7,10 @@ import re
 import uuid
 from collections.abc import Callable
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from bankapi.client_ip import bind_client_ip, client_ip, unbind_client_ip
 from bankapi.errors import is_problem, problem_response
@@ -92,3 +94,21 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """
+    django-csp with two policies: the strict CONTENT_SECURITY_POLICY (`default-src 'none'`) for the
+    API, and CONTENT_SECURITY_POLICY_BROWSER_PAGES for the pages a browser renders (the admin site,
+    the API docs and their static files).
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        browser_pages = (
+            f"/{settings.ADMIN_URL}",
+            "/api/docs",
+            settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
+        )
+        if request.path.startswith(browser_pages) and getattr(response, "_csp_config", None) is None:
+            response._csp_config = settings.CONTENT_SECURITY_POLICY_BROWSER_PAGES["DIRECTIVES"]
+        return super().process_response(request, response)

@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "corsheaders",
+    "csp",
     "accounts",
     "audit",
     "customers",
@@ -176,7 +178,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "bankapi.middleware.RequestIdMiddleware",
     "bankapi.middleware.ProblemDetailsMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "bankapi.middleware.ContentSecurityPolicyMiddleware",
     "bankapi.middleware.RequestBodyLimitMiddleware",
     "bankapi.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -224,6 +228,40 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_FAILURE_VIEW = "bankapi.errors.csrf_failure"
+
+# Content Security Policy (django-csp). The API serves JSON only: nothing may load or frame it.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The admin site and the API docs are pages for browsers, and get only what they need: their own
+# scripts, styles (Django's admin and Swagger UI set inline style attributes), fonts and images.
+CONTENT_SECURITY_POLICY_BROWSER_PAGES = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# CORS (django-cors-headers): closed unless origins are listed. Tokens travel in the Authorization
+# header, never in cookies, so credentials are not allowed cross-origin.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "idempotency-key", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["etag", "retry-after", "x-request-id", "idempotent-replayed"]
+CORS_URLS_REGEX = r"^/api/.*$"
 # How many proxies in front of the app append to X-Forwarded-For. 0: trust only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
