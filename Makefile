@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock check-deploy clean
+.PHONY: run test lint format lock clean cluster-start cluster-stop
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,12 @@ run: $(INSTALLED)
 	$(PY) manage.py demo_admin --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: lint, migrations check, and the whole suite against PostgreSQL and Redis
+## test: lint, migrations check, the suite against PostgreSQL and Redis, then the cluster suite
+## (nginx + three instances, with a PostgreSQL and Redis of its own that it stops and restarts)
 test: $(INSTALLED) lint
 	DJANGO_SETTINGS_MODULE=bankapi.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m cluster -n0 -p no:cacheprovider deploy/tests
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -37,5 +39,12 @@ lock: $(INSTALLED)
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements-dev.txt requirements-dev.in
 
+## cluster-start / cluster-stop: nginx + three gunicorn instances on loopback (deploy/local-cluster)
+cluster-start: $(INSTALLED)
+	deploy/local-cluster start
+
+cluster-stop: $(INSTALLED)
+	deploy/local-cluster stop
+
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .cluster
