@@ -736,3 +736,10 @@ def test_access_failure_log_changelist_loads(admin_site, attempt):
 
 def test_access_log_changelist_loads(admin_site):
     assert admin_site.get(f"{ADMIN}axes/accesslog/").status_code == 200
+
+
+def test_admin_login_form_asks_for_an_email_or_an_account_number():
+    response = Client().get(f"/{settings.ADMIN_URL}login/")
+
+    assert response.status_code == 200
+    assert "Email or account number" in response.content.decode()
