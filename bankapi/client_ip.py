@@ -17,7 +17,7 @@ def client_ip(request: HttpRequest) -> str:
     from the right. Anything the client itself put further left is ignored, so it cannot forge
     its way into another bucket.
     """
-    remote_addr = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
+    remote_addr = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104  # nosec B104
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote_addr

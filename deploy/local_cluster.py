@@ -241,7 +241,7 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(base_url + "/health", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(base_url + "/health", timeout=2) as response:  # noqa: S310  # nosec B310
                     if response.status == 200:
                         return
             except (urllib.error.URLError, OSError):
