@@ -96,7 +96,9 @@ def acquire_slot(key: str) -> Slot:
     except CACHE_ERRORS as exc:
         raise ServiceUnavailableError() from exc
     if number > settings.LOCKOUT_FAILURES:
-        raise AccountLockedError(retry_after=seconds_until_unlocked(key) or lockout_seconds())
+        # Locked, or every slot is held by an attempt still being checked: this one is refused
+        # unchecked. Without a lock yet, the held attempts may still succeed, so try again shortly.
+        raise AccountLockedError(retry_after=seconds_until_unlocked(key) or 1)
     return Slot(key=key, number=number)
 
 

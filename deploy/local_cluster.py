@@ -32,6 +32,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NGINX_INCLUDES = PROJECT_DIR / "deploy" / "nginx"
@@ -258,6 +262,24 @@ class LocalCluster:
         alive = nginx_pid.exists() and _alive(int(nginx_pid.read_text()))
         report[f"nginx :{self.nginx_port}"] = "up" if alive else "down"
         return report
+
+
+def client_from(source_ip: str) -> "requests.Session":  # noqa: UP037 - requests is a dev dependency
+    """
+    An HTTP client that connects from `source_ip`, one of the loopback addresses (127.0.0.0/8), so
+    that nginx sees a distinct client per address, as it would for clients on the internet.
+    """
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class SourceAddressAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs["source_address"] = (source_ip, 0)
+            return super().init_poolmanager(*args, **kwargs)
+
+    session = requests.Session()
+    session.mount("http://", SourceAddressAdapter(max_retries=0))
+    return session
 
 
 def _alive(pid: int) -> bool:

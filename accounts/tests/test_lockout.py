@@ -13,6 +13,7 @@ from django.test import Client
 from accounts import lockout
 from accounts.services import lockout_clear
 from accounts.tests.factories import DEFAULT_PASSWORD
+from bankapi.errors import AccountLockedError
 
 LOGIN = "/api/v1/auth/login"
 WRONG = "not the password at all"
@@ -166,3 +167,25 @@ def test_admin_site_login_by_email_lets_an_active_admin_in(admin_user):
 
     assert response.status_code == 302
     assert client.get(f"/{settings.ADMIN_URL}").status_code == 200
+
+
+def test_attempts_beyond_the_slots_still_being_checked_are_told_to_retry_shortly(customer):
+    key = lockout.lockout_key(customer.email, account_number=customer.account_number)
+    held = [lockout.acquire_slot(key) for _ in range(settings.LOCKOUT_FAILURES)]
+
+    with pytest.raises(AccountLockedError) as refused:
+        lockout.acquire_slot(key)
+
+    assert [slot.number for slot in held] == list(range(1, settings.LOCKOUT_FAILURES + 1))
+    assert refused.value.retry_after == 1  # nothing is locked yet: the held checks may succeed
+
+
+def test_attempts_during_a_lock_are_told_how_long_it_lasts(customer):
+    key = lockout.lockout_key(customer.email, account_number=customer.account_number)
+    for _ in range(settings.LOCKOUT_FAILURES):
+        lockout.record_failure(lockout.acquire_slot(key))
+
+    with pytest.raises(AccountLockedError) as refused:
+        lockout.acquire_slot(key)
+
+    assert settings.LOCKOUT_MINUTES * 60 - 5 <= refused.value.retry_after <= settings.LOCKOUT_MINUTES * 60

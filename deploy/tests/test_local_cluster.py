@@ -17,34 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from conftest import wait_for_fresh_rate_window
-from deploy.local_cluster import LocalCluster
+from deploy.local_cluster import LocalCluster, client_from
 from deploy.tests.services import PrivatePostgres, PrivateRedis, free_port
 
 pytestmark = pytest.mark.cluster
 
 LOCKOUT_FAILURES = 5
 PASSWORD = "correct horse battery staple"
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    """Connects from the given local address."""
-
-    def __init__(self, source_ip: str) -> None:
-        self.source_ip = source_ip
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.source_ip, 0)
-        return super().init_poolmanager(*args, **kwargs)
-
-
-def client_from(ip: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", SourceAddressAdapter(ip))
-    return session
 
 
 @pytest.fixture(scope="module")
