@@ -22,7 +22,7 @@ run: $(INSTALLED)
 ## test: lint, migrations check, the suite against PostgreSQL and Redis, then the cluster suite
 ## (nginx + three instances, with a PostgreSQL and Redis of its own that it stops and restarts)
 test: $(INSTALLED) lint
-	DJANGO_SETTINGS_MODULE=bankapi.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=bankapi.settings.local DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 	$(VENV)/bin/pytest -m cluster -n0 -p no:cacheprovider deploy/tests
 
