@@ -126,3 +126,7 @@ class PrivateRedis:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=10)
         self.process = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

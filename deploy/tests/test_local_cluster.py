@@ -42,7 +42,7 @@ def redis_server():
     server = PrivateRedis(port=free_port())
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 @pytest.fixture(scope="module")
