@@ -30,13 +30,12 @@ RUN /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.txt
 # ---- runtime: the venv and the code, no build tools ------------------------------------------------
 FROM python:3.11-slim AS runtime
 
-# Production settings by default. gunicorn's control socket (for the gunicornc tool) would go under a
-# home directory the service user does not have; a container is managed from outside instead.
+# Production settings by default (gunicorn.conf.py also disables gunicorn's control socket, which
+# would go under a home directory the service user does not have).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
-    DJANGO_SETTINGS_MODULE=bankapi.settings.production \
-    GUNICORN_CMD_ARGS="--no-control-socket"
+    DJANGO_SETTINGS_MODULE=bankapi.settings.production
 
 # A fixed numeric uid/gid, so that Kubernetes' runAsNonRoot can verify it and volumes can be chowned.
 RUN groupadd --system --gid 10001 bankapi \

@@ -28,7 +28,7 @@ secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # gunicorn's control socket is one fixed path per user; several instances on one host would fight
 # over it, and nothing here uses it.
-no_control_socket = True
+control_socket_disable = True
 
 # One JSON object per request on stdout, carrying the request id the app answered with.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
