@@ -9,7 +9,6 @@ from django.http import HttpRequest
 
 from accounts import lockout
 from accounts.models import User
-from accounts.selectors import user_get_by_login_identifier
 from accounts.signals import account_locked
 from bankapi.errors import AccountLockedError
 
@@ -27,8 +26,8 @@ class AccountBackend(BaseBackend):
     ) -> User | None:
         if request is None or not username or password is None:
             return None
-        user = user_get_by_login_identifier(username)
-        key = lockout.lockout_key(username, account_number=user.account_number if user else None)
+        identity = lockout.login_identity(request, username)
+        user, key = identity.user, identity.key
         try:
             slot = lockout.acquire_slot(key)
         except AccountLockedError as locked:
@@ -50,7 +49,7 @@ class AccountBackend(BaseBackend):
             return user
         request.lockout_just_locked = lockout.record_failure(slot)
         if request.lockout_just_locked:
-            account_locked.send(sender=AccountBackend, request=request, key=key)
+            account_locked.send(sender=AccountBackend, request=request, key=key, user=user)
         return None
 
     def get_user(self, user_id: int) -> User | None:

@@ -17,6 +17,7 @@ probing for unknown identities locks the same way and answers the same bytes.
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +27,9 @@ from redis.exceptions import RedisError
 
 from accounts.account_numbers import is_account_number
 from bankapi.errors import AccountLockedError, ServiceUnavailableError, is_problem, problem_response
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CACHE_ERRORS = (RedisError, ConnectionInterrupted, ConnectionError)
 
@@ -37,6 +41,30 @@ def lockout_key(identifier: str, *, account_number: str | None) -> str:
     if is_account_number(identifier):
         return f"acct:{identifier}"
     return f"email:{identifier.strip().lower()}"
+
+
+@dataclass(frozen=True)
+class LoginIdentity:
+    """Whom a login attempt names: the user, if any, and the identity the lockout counts against."""
+
+    user: "User | None"
+    key: str
+
+
+def login_identity(request: HttpRequest | None, identifier: str) -> LoginIdentity:
+    """
+    Resolve `identifier` once per request: the backend, django-axes (several times per attempt),
+    the audit trail and the services all ask, and each answer would otherwise be a query.
+    """
+    from accounts.selectors import user_get_by_login_identifier
+
+    memo: dict[str, LoginIdentity] = request.__dict__.setdefault("_login_identities", {}) if request else {}
+    if identifier not in memo:
+        user = user_get_by_login_identifier(identifier)
+        memo[identifier] = LoginIdentity(
+            user=user, key=lockout_key(identifier, account_number=user.account_number if user else None)
+        )
+    return memo[identifier]
 
 
 def _failures_key(key: str) -> str:
@@ -151,13 +179,10 @@ def refused_by_lock(request: HttpRequest | None) -> bool:
 # django-axes integration (settings.AXES_USERNAME_CALLABLE and AXES_LOCKOUT_CALLABLE).
 def axes_lockout_key(request: HttpRequest, credentials: dict | None) -> str | None:
     """Axes records attempts under the same identity as the counter above."""
-    from accounts.selectors import user_get_by_login_identifier
-
     identifier = (credentials or {}).get("username")
     if not identifier:
         return None
-    user = user_get_by_login_identifier(identifier)
-    return lockout_key(identifier, account_number=user.account_number if user else None)
+    return login_identity(request, identifier).key
 
 
 def axes_lockout_response(

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import lockout
 from accounts.models import STAFF_ROLES, Role, User
-from accounts.selectors import user_get_by_login_identifier, user_get_by_public_id
+from accounts.selectors import user_get_by_public_id
 from accounts.tokens import TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair
 from audit.models import Action, Outcome
 from audit.services import SYSTEM_ACTOR, audit_record, field_changes
@@ -89,8 +89,7 @@ def _check_credentials(*, request: HttpRequest, identifier: str, password: str) 
         return user
     retry_after = getattr(request, "lockout_retry_after", None)
     if retry_after is None:  # django-axes refused it: ask the counter how long the lock has left
-        known = user_get_by_login_identifier(identifier)
-        key = lockout.lockout_key(identifier, account_number=known.account_number if known else None)
+        key = lockout.login_identity(request, identifier).key
         retry_after = lockout.seconds_until_unlocked(key) or lockout.lockout_seconds()
     raise AccountLockedError(retry_after=retry_after)
 
@@ -235,8 +234,8 @@ def lockout_clear(*, identifier: str, actor: User | None = None) -> str:
     """
     from axes.handlers.proxy import AxesProxyHandler
 
-    user = user_get_by_login_identifier(identifier)
-    key = lockout.lockout_key(identifier, account_number=user.account_number if user else None)
+    identity = lockout.login_identity(None, identifier)
+    user, key = identity.user, identity.key
     AxesProxyHandler.reset_attempts(username=key)
     audit_record(
         action=Action.UNLOCK,

@@ -11,14 +11,13 @@ from django.http import HttpRequest
 
 from accounts import lockout
 from accounts.models import User
-from accounts.selectors import user_get_by_login_identifier
 from accounts.signals import account_locked
 from audit.models import Action, Outcome
 from audit.services import audit_record
 
 
-def _target_of(identifier: str) -> tuple[User | None, str]:
-    user = user_get_by_login_identifier(identifier) if identifier else None
+def _target_of(request: HttpRequest | None, identifier: str) -> tuple[User | None, str]:
+    user = lockout.login_identity(request, identifier).user if identifier else None
     if user is not None:
         return user, user.account_number
     return None, identifier.strip().lower()
@@ -33,7 +32,7 @@ def record_login_succeeded(sender: Any, request: HttpRequest | None, user: User,
 def record_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    target, label = _target_of(str(credentials.get("username") or ""))
+    target, label = _target_of(request, str(credentials.get("username") or ""))
     if lockout.refused_by_lock(request):
         audit_record(action=Action.LOGIN_REFUSED_LOCKED, target=target, target_label=label, outcome=Outcome.REFUSED)
     else:
@@ -41,9 +40,8 @@ def record_login_failed(
 
 
 @receiver(account_locked, dispatch_uid="audit_lockout")
-def record_lockout(sender: Any, request: HttpRequest, key: str, **kwargs: Any) -> None:
-    kind, _, identifier = key.partition(":")
-    target, label = _target_of(identifier)
+def record_lockout(sender: Any, request: HttpRequest, key: str, user: User | None, **kwargs: Any) -> None:
+    target, label = (user, user.account_number) if user is not None else (None, key.partition(":")[2])
     audit_record(
         action=Action.LOCKOUT,
         target=target,

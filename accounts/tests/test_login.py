@@ -155,3 +155,14 @@ def test_legacy_bcrypt_hash_logs_in_and_is_upgraded(api_client):
     customer.refresh_from_db()
     assert customer.password.startswith("bcrypt_sha256$")
     assert customer.check_password(DEFAULT_PASSWORD)
+
+
+def test_a_failed_login_looks_the_account_up_once(api_client, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        api_client.post(LOGIN, {"email": customer.email, "password": "not the password at all"}, format="json")
+
+    user_reads = [q for q in queries.captured_queries if q["sql"].startswith('SELECT "accounts_user"')]
+    assert len(user_reads) == 1  # the backend, django-axes and the audit trail share one lookup
