@@ -5,6 +5,8 @@ POST /api/v1/auth/login: exchange an email or account number and a password for 
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -158,9 +160,6 @@ def test_legacy_bcrypt_hash_logs_in_and_is_upgraded(api_client):
 
 
 def test_a_failed_login_looks_the_account_up_once(api_client, customer):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         api_client.post(LOGIN, {"email": customer.email, "password": "not the password at all"}, format="json")
 
