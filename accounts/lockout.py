@@ -26,7 +26,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 from accounts.account_numbers import is_account_number
-from bankapi.errors import AccountLockedError, ServiceUnavailableError, is_problem, problem_response
+from bankapi.errors import AccountLockedError, ServiceUnavailableError, is_problem, problem_for_error
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -200,11 +200,4 @@ def axes_lockout_response(
         retry_after = (seconds_until_unlocked(key) if key else None) or lockout_seconds()
     except ServiceUnavailableError:
         retry_after = lockout_seconds()
-    error = AccountLockedError(retry_after=retry_after)
-    return problem_response(
-        status=error.status_code,
-        code=error.default_code,
-        title=error.title,
-        detail=str(error.detail),
-        headers=error.headers(),
-    )
+    return problem_for_error(AccountLockedError(retry_after=retry_after))

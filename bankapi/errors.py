@@ -210,15 +210,20 @@ def _flatten_validation_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": [str(detail)]}
 
 
+def problem_for_error(error: BankAPIError) -> HttpResponse:
+    """The problem response of one of our own errors, for code outside DRF's views."""
+    return problem_response(
+        status=error.status_code,
+        code=error.default_code,
+        title=error.title,
+        detail=str(error.detail),
+        headers=error.headers(),
+    )
+
+
 def _problem_for_exception(exc: Exception) -> HttpResponse | None:
     if isinstance(exc, BankAPIError):
-        return problem_response(
-            status=exc.status_code,
-            code=exc.default_code,
-            title=exc.title,
-            detail=str(exc.detail),
-            headers=exc.headers(),
-        )
+        return problem_for_error(exc)
     if isinstance(exc, drf_exceptions.ValidationError):
         return problem_response(
             status=400,

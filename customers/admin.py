@@ -7,7 +7,6 @@ site obeys the same rules and leaves the same audit events. Only active admins g
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -19,19 +18,6 @@ from bankapi.errors import BankAPIError
 from customers import selectors, services
 
 CUSTOMER_FIELDS = ["email", "first_name", "last_name", "phone", "date_of_birth", "status", "role"]
-
-
-class StaffLoginForm(AdminAuthenticationForm):
-    """The admin login takes an email or an account number, like the API's."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email or account number"
-
-
-admin.site.login_form = StaffLoginForm
-admin.site.site_header = "Bank API administration"
-admin.site.site_title = "Bank API administration"
 
 
 class CustomerAdminForm(forms.ModelForm):

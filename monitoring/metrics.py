@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, Counter
 
 from accounts import lockout
 from accounts.signals import account_locked
-from bankapi.errors import NotAuthenticatedError, problem_response
+from bankapi.errors import NotAuthenticatedError, problem_for_error, problem_response
 from bankapi.signals import request_rate_limited
 
 LOGIN_SUCCESS = "success"
@@ -84,15 +84,9 @@ def _bearer_token(request: HttpRequest) -> str | None:
 
 
 def _not_authenticated(*, invalid_token: bool) -> HttpResponse:
-    error = NotAuthenticatedError("A valid metrics bearer token is required.")
-    challenge = f'{_REALM}, error="invalid_token"' if invalid_token else _REALM
-    return problem_response(
-        status=error.status_code,
-        code=error.default_code,
-        title=error.title,
-        detail=str(error.detail),
-        headers={"WWW-Authenticate": challenge},
-    )
+    response = problem_for_error(NotAuthenticatedError("A valid metrics bearer token is required."))
+    response["WWW-Authenticate"] = f'{_REALM}, error="invalid_token"' if invalid_token else _REALM
+    return response
 
 
 @csrf_exempt  # no state changes here; lets a POST get its 405 rather than a CSRF 403

@@ -121,7 +121,7 @@ else:
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bankapi.apps.BankAdminConfig",  # django.contrib.admin with bankapi.admin_site.BankAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

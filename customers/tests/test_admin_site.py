@@ -20,6 +20,7 @@ from accounts.models import Role, Status, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from audit.models import Action, AuditEvent, Outcome
 from bankapi.errors import ConflictError
+from conftest import wait_for_fresh_rate_window
 from customers import services as customer_services
 
 ADMIN = f"/{settings.ADMIN_URL}"
@@ -743,3 +744,21 @@ def test_admin_login_form_asks_for_an_email_or_an_account_number():
 
     assert response.status_code == 200
     assert "Email or account number" in response.content.decode()
+
+
+def test_admin_login_attempts_over_the_per_ip_limit_are_rate_limited(settings):
+    settings.RATE_LOGIN = "2/m"
+    wait_for_fresh_rate_window("ip:127.0.0.1", 60)
+    client = Client()
+    login_url = f"/{settings.ADMIN_URL}login/"
+
+    statuses = [
+        client.post(login_url, {"username": f"nobody{n}@example.com", "password": "whatever it is"}).status_code
+        for n in range(3)
+    ]
+    refused = client.post(login_url, {"username": "nobody@example.com", "password": "whatever it is"})
+
+    assert statuses == [200, 200, 429]  # the first two re-show the form with an error
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) >= 1

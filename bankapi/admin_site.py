@@ -1,0 +1,39 @@
+"""
+Provides the Django admin site of the service: for active admins only (User.is_staff), with the
+API's login rules: an email or an account number, the per-account lockout, and the per-IP login
+rate limit.
+"""
+
+from django.conf import settings
+from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.http import HttpRequest, HttpResponse
+
+from bankapi.client_ip import client_ip
+from bankapi.errors import BankAPIError, problem_for_error
+from bankapi.ratelimits import enforce_rate_limit
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin login takes an email or an account number, like the API's."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email or account number"
+
+
+class BankAdminSite(AdminSite):
+    site_header = "Bank API administration"
+    site_title = "Bank API administration"
+    login_form = StaffLoginForm
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Password attempts count in a login bucket per client IP (RATE_LOGIN), as on the API."""
+        if request.method == "POST":
+            try:
+                enforce_rate_limit(
+                    request, group="admin_login", rate=settings.RATE_LOGIN, key=f"ip:{client_ip(request)}"
+                )
+            except BankAPIError as error:  # rate_limited, or service_unavailable when Redis is down
+                return problem_for_error(error)
+        return super().login(request, extra_context)
