@@ -36,8 +36,10 @@ class AccountBackend(BaseBackend):
             request.axes_locked_out = True
             request.lockout_retry_after = locked.retry_after
             return None
-        if user is None:
-            User().set_password(password)  # spend the same time as a real check
+        if user is None or not user.has_usable_password():
+            # Unknown, or without a password yet (Django would answer at once): spend the time of a
+            # real check, so the answer's timing does not tell either apart from a wrong password.
+            User().set_password(password)
             authenticated = False
         else:
             try:
