@@ -25,8 +25,10 @@ def enforce_rate_limit(request: Request, *, group: str, rate: str, key: str) -> 
         raise ServiceUnavailableError() from exc
     if usage is None:  # RATELIMIT_ENABLE is off
         return
-    if usage["time_left"] < 0:
-        # django-ratelimit's signal that the cache answered nothing usable.
+    if usage["limit"] == 0 and usage["count"] == 0:
+        # django-ratelimit's sentinel when the cache answered nothing usable (a configured rate has
+        # a limit of at least 1). Not `time_left < 0`: that is also what a request gets whose clock
+        # ticks over between django-ratelimit's two reads of it in the window's last second.
         raise ServiceUnavailableError()
     if usage["should_limit"]:
         request_rate_limited.send(sender=enforce_rate_limit, request=request, group=group)
