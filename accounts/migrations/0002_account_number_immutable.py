@@ -5,6 +5,8 @@ whatever code (or person with SQL access) issues it.
 
 from django.db import migrations
 
+from bankapi.migration_operations import postgresql_only
+
 CREATE = """
 CREATE FUNCTION accounts_user_account_number_immutable() RETURNS trigger AS $$
 BEGIN
@@ -25,17 +27,7 @@ DROP FUNCTION IF EXISTS accounts_user_account_number_immutable();
 """
 
 
-def create_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0001_initial")]
 
-    operations = [migrations.RunPython(create_trigger, drop_trigger)]
+    operations = [postgresql_only(CREATE, DROP)]

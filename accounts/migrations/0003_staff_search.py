@@ -3,6 +3,8 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
+from bankapi.migration_operations import postgresql_only
+
 # PostgreSQL-only indexes for the staff search (the embedded SQLite of `make run` does without):
 # an email prefix match on lower(email), and a trigram index for "name contains".
 POSTGRES_SEARCH_INDEXES = """
@@ -14,16 +16,6 @@ DROP_POSTGRES_SEARCH_INDEXES = """
 DROP INDEX IF EXISTS user_search_name_trgm_idx;
 DROP INDEX IF EXISTS user_email_lower_prefix_idx;
 """
-
-
-def create_search_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRES_SEARCH_INDEXES)
-
-
-def drop_search_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_POSTGRES_SEARCH_INDEXES)
 
 
 class Migration(migrations.Migration):
@@ -55,5 +47,5 @@ class Migration(migrations.Migration):
             model_name="user",
             index=models.Index(fields=["role", "-created_at", "-id"], name="user_role_newest_idx"),
         ),
-        migrations.RunPython(create_search_indexes, drop_search_indexes),
+        postgresql_only(POSTGRES_SEARCH_INDEXES, DROP_POSTGRES_SEARCH_INDEXES),
     ]

@@ -7,6 +7,8 @@ Measured with bench/customers_bench.py at 1,000,000 customers (docs/benchmarks.m
 
 from django.db import migrations
 
+from bankapi.migration_operations import postgresql_only
+
 SET = """
 ALTER TABLE accounts_user ALTER COLUMN search_name SET STATISTICS 1000;
 ALTER INDEX user_email_lower_prefix_idx ALTER COLUMN 1 SET STATISTICS 1000;
@@ -17,17 +19,7 @@ ALTER INDEX user_email_lower_prefix_idx ALTER COLUMN 1 SET STATISTICS -1;
 """
 
 
-def set_statistics(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SET)
-
-
-def reset_statistics(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(RESET)
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0004_field_validators")]
 
-    operations = [migrations.RunPython(set_statistics, reset_statistics)]
+    operations = [postgresql_only(SET, RESET)]

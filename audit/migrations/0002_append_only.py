@@ -7,6 +7,8 @@ lets a test database be emptied between tests.
 
 from django.db import migrations
 
+from bankapi.migration_operations import postgresql_only
+
 CREATE = """
 CREATE FUNCTION audit_event_refuse_change() RETURNS trigger AS $$
 BEGIN
@@ -43,17 +45,7 @@ DROP FUNCTION IF EXISTS audit_event_refuse_change();
 """
 
 
-def create_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(create_triggers, drop_triggers)]
+    operations = [postgresql_only(CREATE, DROP)]
