@@ -23,7 +23,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from deploy.local_cluster import LocalCluster, _ensure_database, client_from  # noqa: E402
+from deploy.local_cluster import LocalCluster, _ensure_database, client_from, registration  # noqa: E402
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
@@ -82,16 +82,7 @@ def main() -> None:
         sessions = [client_from(f"127.0.21.{index + 1}") for index in range(args.clients)]
         for index, email in enumerate(emails):
             sessions[index].post(
-                cluster.url + "/api/v1/auth/register",
-                json={
-                    "email": email,
-                    "password": PASSWORD,
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "phone": "+447700900123",
-                    "date_of_birth": "1990-12-10",
-                },
-                timeout=30,
+                cluster.url + "/api/v1/auth/register", json=registration(email, PASSWORD), timeout=30
             ).raise_for_status()
         access = (
             sessions[0]

@@ -282,6 +282,18 @@ def client_from(source_ip: str) -> "requests.Session":  # noqa: UP037 - requests
     return session
 
 
+def registration(email: str, password: str) -> dict[str, str]:
+    """A valid `POST /api/v1/auth/register` body, for the cluster suite and its benchmark."""
+    return {
+        "email": email,
+        "password": password,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone": "+447700900123",
+        "date_of_birth": "1990-12-10",
+    }
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -19,7 +19,7 @@ import pytest
 import requests
 from django_ratelimit.core import _get_window
 
-from deploy.local_cluster import LocalCluster, client_from
+from deploy.local_cluster import LocalCluster, client_from, registration
 from deploy.tests.services import PrivatePostgres, PrivateRedis, free_port
 
 pytestmark = pytest.mark.cluster
@@ -70,16 +70,7 @@ def cluster(postgres, redis_server, tmp_path_factory):
 
 def register(cluster: LocalCluster, email: str, source_ip: str = "127.0.9.1") -> dict:
     response = client_from(source_ip).post(
-        cluster.url + "/api/v1/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "phone": "+447700900123",
-            "date_of_birth": "1990-12-10",
-        },
-        timeout=30,
+        cluster.url + "/api/v1/auth/register", json=registration(email, PASSWORD), timeout=30
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -249,14 +240,7 @@ def test_an_instance_killed_under_load_loses_no_write_and_reads_keep_succeeding(
         while time.monotonic() < stop_at:
             email = f"w{run_id}-{worker}-{sequence}@example.com"
             sequence += 1
-            body = {
-                "email": email,
-                "password": PASSWORD,
-                "first_name": "Grace",
-                "last_name": "Hopper",
-                "phone": "+14155550100",
-                "date_of_birth": "1980-01-01",
-            }
+            body = registration(email, PASSWORD)
             attempts = []
             for _ in range(4):  # a client retries a write whose answer it did not get
                 try:
@@ -392,14 +376,7 @@ def test_postgres_down_is_a_clean_503_and_the_app_reconnects_on_its_own(cluster,
             ),
             "register": client_from("127.0.7.4").post(
                 cluster.url + "/api/v1/auth/register",
-                json={
-                    "email": f"pg-new-{uuid.uuid4().hex[:8]}@example.com",
-                    "password": PASSWORD,
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "phone": "+447700900123",
-                    "date_of_birth": "1990-12-10",
-                },
+                json=registration(f"pg-new-{uuid.uuid4().hex[:8]}@example.com", PASSWORD),
                 timeout=30,
             ),
         }
