@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock clean cluster-start cluster-stop
+.PHONY: run test lint format lock clean cluster-start cluster-stop bench
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ cluster-start: $(INSTALLED)
 
 cluster-stop: $(INSTALLED)
 	deploy/local-cluster stop
+
+$(VENV)/.bench-installed: $(INSTALLED) requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.txt
+	touch $(VENV)/.bench-installed
+
+## bench: this service against the Flask one it replaces, under wrk (bench/perf_bench.py): FLASK_DIR=its
+## Secure-Auth-Python-Backend/ checkout (else ours alone), BENCH_ARGS="--rounds 5 --plots out" for more
+bench: $(INSTALLED) $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y wrk; \
+		else echo "make bench needs wrk: install it (sudo apt-get install wrk)" >&2; exit 1; fi
+	$(PY) bench/perf_bench.py $(if $(FLASK_DIR),--flask-dir $(FLASK_DIR)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .cluster
