@@ -218,11 +218,11 @@ def live_server_factory(transactional_db, tmp_path) -> Iterator[Callable[..., Li
 
 def wait_for_fresh_rate_window(key: str, period_seconds: int, margin_seconds: float = 5.0) -> None:
     """
-    django-ratelimit counts in fixed windows whose edges depend on the key. A burst that straddles
+    The rate limits count in fixed windows whose edges depend on the key. A burst that straddles
     an edge is counted in two windows, so a test of an exact count waits until it is clear of one.
     """
-    from django_ratelimit.core import _get_window
+    from bankapi.ratelimits import window_end
 
-    window_end = _get_window(key, period_seconds)  # the last whole second counted in this window
-    if window_end + 1 - time.time() < margin_seconds:
-        time.sleep(max(0.0, window_end + 1 - time.time()) + 0.05)
+    last_second = window_end(key, period_seconds)  # the last whole second counted in this window
+    if last_second + 1 - time.time() < margin_seconds:
+        time.sleep(max(0.0, last_second + 1 - time.time()) + 0.05)

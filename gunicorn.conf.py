@@ -17,6 +17,10 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Import the app once in the master and fork workers from it: a worker that is recycled (below) or
+# replaced after a crash starts in milliseconds instead of importing everything again while requests
+# queue behind it. Nothing connects at import time (connections open on a worker's first use).
+preload_app = True
 # Recycle workers now and then so that a slow leak never becomes an outage.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))

@@ -19,8 +19,12 @@ def user_get_by_login_identifier(identifier: str) -> User | None:
 
 
 def user_get_by_public_id(public_id: str) -> User | None:
+    """The user a token names; every authenticated request asks, so the query stays unordered and plain."""
     try:
         parsed = uuid.UUID(public_id)
     except ValueError:
         return None
-    return User.objects.filter(public_id=parsed).first()
+    try:
+        return User.objects.get(public_id=parsed)
+    except User.DoesNotExist:
+        return None

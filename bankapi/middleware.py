@@ -1,14 +1,18 @@
 """
 Provides the middleware that every request passes through: request ids, the body-size limit,
-`Cache-Control: no-store`, and the last-resort conversion of any error response to problem details.
+the security headers, and the last-resort conversion of any error response to problem details; and
+the admin site's sessions, user and messages, on its paths only.
 """
 
 import re
 import uuid
 from collections.abc import Callable
 
-from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -80,35 +84,65 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-class NoStoreMiddleware:
+class SecurityHeadersMiddleware:
     """
-    Marks every response `Cache-Control: no-store` unless a view chose otherwise: responses here
-    carry personal data, tokens or security decisions, and no shared cache should keep them.
+    Sets the headers that never change from one response to the next, computed once: the Content
+    Security Policy (django-csp's builder, from CONTENT_SECURITY_POLICY for the API and
+    CONTENT_SECURITY_POLICY_BROWSER_PAGES for the admin site, the API docs and their static files),
+    and `Cache-Control: no-store` unless a view chose otherwise: responses here carry personal data,
+    tokens or security decisions, and no shared cache should keep them.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
+        self.api_policy = build_policy(config=settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
+        self.browser_policy = build_policy(config=settings.CONTENT_SECURITY_POLICY_BROWSER_PAGES["DIRECTIVES"])
+        self.browser_pages = browser_page_prefixes()
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if not response.has_header("Cache-Control"):
-            response["Cache-Control"] = "no-store"
+        headers = response.headers
+        if "Content-Security-Policy" not in headers:
+            browser_page = request.path_info.startswith(self.browser_pages)
+            headers["Content-Security-Policy"] = self.browser_policy if browser_page else self.api_policy
+        if "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
         return response
 
 
-class ContentSecurityPolicyMiddleware(CSPMiddleware):
+class AdminPathsOnlyMixin:
     """
-    django-csp with two policies: the strict CONTENT_SECURITY_POLICY (`default-src 'none'`) for the
-    API, and CONTENT_SECURITY_POLICY_BROWSER_PAGES for the pages a browser renders (the admin site,
-    the API docs and their static files).
+    Runs a middleware on the admin site's paths only. The API authenticates every request by its
+    bearer token and keeps no session, so it neither pays for that machinery nor gets its cookies.
     """
 
-    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        browser_pages = (
-            f"/{settings.ADMIN_URL}",
-            "/api/docs",
-            settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
-        )
-        if request.path.startswith(browser_pages) and getattr(response, "_csp_config", None) is None:
-            response._csp_config = settings.CONTENT_SECURITY_POLICY_BROWSER_PAGES["DIRECTIVES"]
-        return super().process_response(request, response)
+    def __init__(self, get_response: GetResponse) -> None:
+        super().__init__(get_response)
+        self.admin_prefix = admin_path_prefix()
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info.startswith(self.admin_prefix):
+            return super().__call__(request)
+        return self.get_response(request)
+
+
+class AdminSessionMiddleware(AdminPathsOnlyMixin, SessionMiddleware):
+    """Django's sessions, for the admin site."""
+
+
+class AdminAuthenticationMiddleware(AdminPathsOnlyMixin, AuthenticationMiddleware):
+    """Django's logged-in user, for the admin site."""
+
+
+class AdminMessageMiddleware(AdminPathsOnlyMixin, MessageMiddleware):
+    """Django's messages, for the admin site."""
+
+
+def admin_path_prefix() -> str:
+    return f"/{settings.ADMIN_URL}"
+
+
+def browser_page_prefixes() -> tuple[str, ...]:
+    """The paths a browser renders as pages: the admin site, the API docs and their static files."""
+    static_url = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
+    return (admin_path_prefix(), "/api/docs", static_url)

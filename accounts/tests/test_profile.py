@@ -6,7 +6,9 @@ import re
 from datetime import date, datetime
 
 import pytest
+from rest_framework import serializers
 
+from accounts.serializers import ProfileSerializer
 from accounts.tests.factories import UserFactory
 from conftest import assert_validation_error
 
@@ -83,6 +85,22 @@ def test_profile_returns_exactly_the_callers_profile(auth_client, customer):
     assert {key: body[key] for key in expected_profile(customer)} == expected_profile(customer)
     assert body["role"] == "customer"
     assert body["status"] == "active"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"email": None, "phone": None, "date_of_birth": None}, {"role": "admin", "status": "frozen"}],
+    ids=["full", "imported-without-optional-fields", "staff-frozen"],
+)
+def test_profile_representation_is_exactly_what_drfs_fields_would_render(overrides):
+    user = UserFactory(**overrides)
+    user.refresh_from_db()
+    serializer = ProfileSerializer(user)
+
+    rendered_by_drfs_fields = serializers.ModelSerializer.to_representation(serializer, user)
+
+    assert serializer.data == rendered_by_drfs_fields
+    assert list(serializer.data) == list(serializer.fields)
 
 
 def test_profile_timestamps_are_rfc3339_utc(auth_client, customer):

@@ -51,8 +51,10 @@ def require_secrets(*, secret_key: str, jwt_secret_key: str) -> None:
 # DATABASES
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
-PROMETHEUS_DATABASE_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+# django-prometheus' wrappers of the same backends time every query for /metrics; ours adds a health
+# check without a round trip (bankapi/db_backends/postgresql/base.py).
+DATABASE_ENGINES = {
+    "django.db.backends.postgresql": "bankapi.db_backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 
@@ -72,9 +74,8 @@ def database_from_environment() -> dict:
         }
     else:
         database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
-    # django-prometheus' wrappers of the same backends time every query for /metrics.
-    database["ENGINE"] = PROMETHEUS_DATABASE_ENGINES.get(database["ENGINE"], database["ENGINE"])
-    if database["ENGINE"] == PROMETHEUS_DATABASE_ENGINES["django.db.backends.postgresql"]:
+    database["ENGINE"] = DATABASE_ENGINES.get(database["ENGINE"], database["ENGINE"])
+    if database["ENGINE"] == DATABASE_ENGINES["django.db.backends.postgresql"]:
         # Fail fast when the server is unreachable instead of hanging a worker.
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
     # Reuse connections across requests; health checks replace a connection that died
@@ -174,20 +175,21 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
+# Each one runs on every request, so each earns its place by measurement (docs/performance.md).
+# Sessions, the logged-in user and messages serve the admin site only; the API is token-authenticated.
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "bankapi.middleware.RequestIdMiddleware",
     "bankapi.middleware.ProblemDetailsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "bankapi.middleware.ContentSecurityPolicyMiddleware",
+    "bankapi.middleware.SecurityHeadersMiddleware",  # CSP and no-store, computed once
     "bankapi.middleware.RequestBodyLimitMiddleware",
-    "bankapi.middleware.NoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "bankapi.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "bankapi.middleware.AdminAuthenticationMiddleware",
+    "bankapi.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # django-axes wants to be last: it turns a lockout flagged during the view into a response.
@@ -326,16 +328,13 @@ AXES_VERBOSE = False
 # attempts and lockouts it records are the part the operators need.
 AXES_DISABLE_ACCESS_LOG = True
 
-# RATE LIMITS (django-ratelimit, counted in the shared cache)
+# RATE LIMITS (bankapi.ratelimits: fixed windows counted in the shared cache, one round trip each)
 # ------------------------------------------------------------------------------
-# https://django-ratelimit.readthedocs.io/en/stable/settings.html
+# Rate strings as django-ratelimit reads them: `COUNT/[N]UNIT`, UNIT one of s, m, h, d.
 RATE_LOGIN = env.str("RATE_LOGIN", default="20/m")
 RATE_REGISTER = env.str("RATE_REGISTER", default="10/h")
 RATE_USER = env.str("RATE_USER", default="300/m")
 RATE_PARTNER = env.str("RATE_PARTNER", default="60/m")
-RATELIMIT_USE_CACHE = "default"
-RATELIMIT_IP_META_KEY = "bankapi.client_ip.client_ip"
-RATELIMIT_FAIL_OPEN = False
 
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 

@@ -26,10 +26,10 @@ DATABASES = {  # noqa: F405
 }
 # pytest-django creates test_<NAME>; the process id keeps two concurrent runs on one server apart.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
-DATABASES["default"]["ENGINE"] = PROMETHEUS_DATABASE_ENGINES.get(  # noqa: F405
+DATABASES["default"]["ENGINE"] = DATABASE_ENGINES.get(  # noqa: F405
     DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
 )
-if DATABASES["default"]["ENGINE"] != "django_prometheus.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] != DATABASE_ENGINES["django.db.backends.postgresql"]:  # noqa: F405
     raise RuntimeError("The test suite runs against PostgreSQL; point DATABASE_URL at one.")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 import requests
-from django_ratelimit.core import _get_window
 
+from bankapi.ratelimits import window_end
 from deploy.local_cluster import LocalCluster, client_from, registration
 from deploy.tests.services import PrivatePostgres, PrivateRedis, free_port
 
@@ -112,7 +112,7 @@ def fresh_source_ip(prefix: str, margin_seconds: float = 30) -> str:
     """
     for last in range(1, 255):
         ip = f"{prefix}.{last}"
-        if _get_window(f"ip:{ip}", 60) + 1 - time.time() >= margin_seconds:
+        if window_end(f"ip:{ip}", 60) + 1 - time.time() >= margin_seconds:
             return ip
     raise AssertionError("no loopback address with a fresh rate-limit window")
 

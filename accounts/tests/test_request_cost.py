@@ -1,0 +1,119 @@
+"""
+What one authenticated read costs: statements sent to PostgreSQL and round trips to Redis.
+
+The request goes through Django's WSGI handler as gunicorn calls it (request signals, a persistent
+connection with its health check), not through the test client, which skips both. Statements are
+counted at psycopg's cursor, below Django, so that a health check issued on the raw connection
+counts too; round trips are counted at redis-py's socket writes (a pipeline is one write).
+"""
+
+import io
+import sys
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis.connection
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+
+from conftest import login
+
+
+@pytest.fixture
+def persistent_connection(transactional_db) -> Iterator[None]:
+    """A connection kept across requests and health-checked before each one, as in production."""
+    saved = {name: connection.settings_dict[name] for name in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}
+    connection.settings_dict.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+    connection.close()
+    yield
+    connection.settings_dict.update(saved)
+    connection.close()
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.sql_statements = 0
+        self.redis_round_trips = 0
+
+
+@pytest.fixture
+def counter(monkeypatch) -> Counter:
+    counts = Counter()
+    execute = psycopg.ClientCursor.execute
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting_execute(self, *args, **kwargs):
+        counts.sql_statements += 1
+        return execute(self, *args, **kwargs)
+
+    def counting_send(self, *args, **kwargs):
+        counts.redis_round_trips += 1
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", counting_execute)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
+    return counts
+
+
+def serve(handler: WSGIHandler, path: str, token: str) -> tuple[str, bytes]:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+    }
+    statuses = []
+    response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    try:
+        return statuses[0], b"".join(response)
+    finally:
+        response.close()
+
+
+def test_a_profile_read_is_one_sql_statement_and_one_redis_round_trip(
+    persistent_connection, customer, api_client, counter
+):
+    token = login(api_client, customer)["access"]
+    handler = WSGIHandler()
+    serve(handler, "/api/v1/profile", token)  # opens the persistent connection
+    counter.sql_statements = counter.redis_round_trips = 0
+
+    status, body = serve(handler, "/api/v1/profile", token)
+
+    assert status == "200 OK"
+    assert customer.account_number.encode() in body
+    assert (counter.sql_statements, counter.redis_round_trips) == (1, 1)
+
+
+def test_a_health_check_touches_neither_the_database_nor_redis(persistent_connection, counter):
+    handler = WSGIHandler()
+
+    status, _ = serve(handler, "/health", token="")
+
+    assert status == "200 OK"
+    assert (counter.sql_statements, counter.redis_round_trips) == (0, 0)
+
+
+def test_a_connection_the_server_terminated_is_replaced_before_the_request_uses_it(
+    persistent_connection, customer, api_client
+):
+    token = login(api_client, customer)["access"]
+    handler = WSGIHandler()
+    serve(handler, "/api/v1/profile", token)
+    backend_pid = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params() | {"autocommit": True}) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", [backend_pid])  # waits until it has gone
+
+    status, _ = serve(handler, "/api/v1/profile", token)
+
+    assert status == "200 OK"
+    assert connection.connection.info.backend_pid != backend_pid
