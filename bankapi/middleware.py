@@ -26,6 +26,11 @@ _HEADERS_NOT_CARRIED_OVER = {"content-type", "content-length"}
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
 
+def request_id_for(offered: str) -> str:
+    """The id a request is known by: the client's, if sane, else a new UUID."""
+    return offered if _SANE_REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
+
+
 class RequestIdMiddleware:
     """
     Gives every request an id (the client's, if sane) and echoes it as `X-Request-ID`; binds the id
@@ -36,8 +41,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        offered = request.headers.get("X-Request-ID", "")
-        request.request_id = offered if _SANE_REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
+        request.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         token = bind_request_id(request.request_id)
         ip_token = bind_client_ip(client_ip(request))
         try:

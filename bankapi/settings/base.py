@@ -191,7 +191,7 @@ MIDDLEWARE = [
     "bankapi.middleware.AdminAuthenticationMiddleware",
     "bankapi.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "monitoring.middleware.PrometheusAfterMiddleware",  # django-prometheus, labelled children cached
     # django-axes wants to be last: it turns a lockout flagged during the view into a response.
     "axes.middleware.AxesMiddleware",
 ]
