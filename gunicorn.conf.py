@@ -10,8 +10,10 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, plus threads when GUNICORN_THREADS > 1 (gthread). Each worker holds its own
-# PostgreSQL connection per thread (CONN_MAX_AGE keeps them open).
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# PostgreSQL connection per thread (CONN_MAX_AGE keeps them open). One worker per CPU: measured on
+# 2 CPUs, 3 or 5 workers served no more authenticated reads than 2, with a worse tail
+# (docs/performance.md).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -2,7 +2,7 @@
 Provides the shapes and field rules of the authentication and profile endpoints.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -80,8 +80,10 @@ def validate_new_password(password: str, *, user: User) -> None:
         raise serializers.ValidationError({"password": exc.messages}) from exc
 
 
-_DATETIME = serializers.DateTimeField()
-_DATE = serializers.DateField()
+def _rfc3339_utc(moment: datetime) -> str:
+    """A time as DRF's DateTimeField renders it with the contract's (and settings') time zone, UTC."""
+    text = moment.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -98,9 +100,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         for name in self.Meta.fields:
             value = getattr(user, name)
             if isinstance(value, datetime):
-                value = _DATETIME.to_representation(value)
+                value = _rfc3339_utc(value)
             elif isinstance(value, date):
-                value = _DATE.to_representation(value)
+                value = value.isoformat()
             representation[name] = value
         return representation
 

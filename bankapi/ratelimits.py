@@ -1,12 +1,13 @@
 """
 Provides the rate limits: fixed windows counted in the shared cache.
 
-Counting a request costs one round trip to Redis: the increment and the window's expiry travel
-together in one MULTI/EXEC. (django-ratelimit, which counted here before, needs two on every request
-after a window's first: an ADD that fails, then an INCR; on this machine a Redis round trip costs
-about as much as the rest of an authenticated read.) Windows keep django-ratelimit's shape and rate
-strings (`20/m`, `300/5m`): each key's window edges are staggered by a hash of the key, so that all
-users' windows do not reset in the same second.
+Counting a request costs one round trip to Redis: the increment and the window's expiry run
+together in one small Lua script (EVALSHA; atomic, one command, one reply). django-ratelimit, which
+counted here before, needed two on every request after a window's first (an ADD that fails, then an
+INCR), and on this machine a Redis round trip costs about as much as the rest of an authenticated
+read (docs/performance.md). Windows keep django-ratelimit's shape and rate strings (`20/m`,
+`300/5m`): each key's window edges are staggered by a hash of the key, so that all users' windows do
+not reset in the same second.
 
 The limits fail closed: when the cache cannot be reached, the request is refused with 503 rather
 than let through unlimited.
@@ -23,6 +24,8 @@ from django.core.cache import cache, caches
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
+from redis import Redis
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -73,15 +76,28 @@ def count_request(*, group: str, key: str, period: int) -> tuple[int, int]:
     expires_at = last_second + 1 + _EXPIRY_MARGIN_SECONDS
     with _count_timer.time():
         if isinstance(caches["default"], RedisCache):
-            pipeline = get_redis_connection("default").pipeline(transaction=True)
-            pipeline.incr(cache_key)
-            pipeline.expireat(cache_key, expires_at)
-            count, _ = pipeline.execute()
+            client = get_redis_connection("default")
+            count = _count_script(client)(keys=[cache_key], args=[expires_at], client=client)
         elif cache.add(cache_key, 1, timeout=expires_at - now):  # the in-process cache of `make run`
             count = 1
         else:
             count = cache.incr(cache_key)
     return count, max(1, last_second + 1 - int(now))
+
+
+# INCR, and on a window's first request EXPIREAT: each window has a key of its own, stamped with its end.
+_COUNT_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+    redis.call('EXPIREAT', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+
+@memoize
+def _count_script(client: Redis) -> Script:
+    return client.register_script(_COUNT_IN_WINDOW)
 
 
 def enforce_rate_limit(request: Request, *, group: str, rate: str, key: str) -> None:

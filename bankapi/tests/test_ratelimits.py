@@ -72,6 +72,7 @@ def test_counting_a_request_is_one_round_trip_to_redis(monkeypatch):
         writes.append(args)
         return send(self, *args, **kwargs)
 
+    count_request(group="trips", key="user:warm", period=60)  # Redis learns the script once
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
 
     counts = [count_request(group="trips", key="user:one", period=60)[0] for _ in range(3)]
