@@ -23,9 +23,12 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # replaced after a crash starts in milliseconds instead of importing everything again while requests
 # queue behind it. Nothing connects at import time (connections open on a worker's first use).
 preload_app = True
-# Recycle workers now and then so that a slow leak never becomes an outage.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
+# Recycle workers now and then so that a slow leak never becomes an outage (a worker here grows by
+# about 30 bytes per request). Rarely, and far apart: every recycle leaves the instance a worker
+# short for a moment, and with a small jitter the workers of a busy instance reached the limit
+# within the same second and all went at once (docs/performance.md).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "50000"))
 
 # Only the proxy in front may say the request came over HTTPS (X-Forwarded-Proto): gunicorn honours
 # that header from these addresses only, and Django then sees request.is_secure().

@@ -93,7 +93,9 @@ class CustomerViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = CustomerListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.customer_list(**query.validated_data))
+        # Rows as values: the representation needs no model, and fifty of them cost a tenth of the page.
+        customers = selectors.customer_list(**query.validated_data).values(*CustomerSerializer.Meta.fields)
+        page = self.paginate_queryset(customers)
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from rest_framework import serializers
 
+from accounts.models import User
 from accounts.serializers import ProfileSerializer
 from accounts.tests.factories import UserFactory
 from conftest import assert_validation_error
@@ -101,6 +102,14 @@ def test_profile_representation_is_exactly_what_drfs_fields_would_render(overrid
 
     assert serializer.data == rendered_by_drfs_fields
     assert list(serializer.data) == list(serializer.fields)
+
+
+def test_a_row_read_as_values_is_represented_exactly_like_the_model():
+    user = UserFactory()
+    row = User.objects.values(*ProfileSerializer.Meta.fields).get(pk=user.pk)
+    user.refresh_from_db()
+
+    assert ProfileSerializer(row).data == ProfileSerializer(user).data
 
 
 def test_profile_timestamps_are_rfc3339_utc(auth_client, customer):
