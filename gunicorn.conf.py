@@ -24,7 +24,7 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # queue behind it. Nothing connects at import time (connections open on a worker's first use).
 preload_app = True
 # Recycle workers now and then so that a slow leak never becomes an outage (a worker here grows by
-# about 30 bytes per request). Rarely, and far apart: every recycle leaves the instance a worker
+# about 40 bytes per request). Rarely, and far apart: every recycle leaves the instance a worker
 # short for a moment, and with a small jitter the workers of a busy instance reached the limit
 # within the same second and all went at once (docs/performance.md).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
