@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache as memoize
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache, caches
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
@@ -42,6 +43,9 @@ _EXPIRY_MARGIN_SECONDS = 5
 _count_timer = cache_operation_seconds.labels(operation="rate_limit_count")
 
 
+RATE_SETTINGS = ("RATE_LOGIN", "RATE_REGISTER", "RATE_USER", "RATE_PARTNER")
+
+
 @dataclass(frozen=True)
 class Rate:
     """`limit` requests per `period` seconds, from a rate string such as `20/m` or `300/5m`."""
@@ -57,6 +61,18 @@ class Rate:
             raise ValueError(f"not a rate (like 20/m or 300/5m): {rate!r}")
         count, multiplier, unit = match.groups()
         return cls(limit=int(count), period=int(multiplier or 1) * _PERIOD_SECONDS[unit])
+
+
+@checks.register(checks.Tags.security)
+def check_rate_settings(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
+    """A malformed rate would fail every request it limits: refuse to start with one instead."""
+    errors = []
+    for name in RATE_SETTINGS:
+        try:
+            Rate.parse(getattr(settings, name))
+        except ValueError as exc:
+            errors.append(checks.Error(str(exc), hint=f"Set {name} like 20/m or 300/5m.", id="bankapi.E001"))
+    return errors
 
 
 def window_end(key: str, period: int, now: float | None = None) -> int:
