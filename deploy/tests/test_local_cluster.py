@@ -107,7 +107,7 @@ def upstreams_of(cluster: LocalCluster, request_ids: set[str]) -> set[str]:
 def fresh_source_ip(prefix: str, margin_seconds: float = 30) -> str:
     """
     A loopback address under `prefix` whose login rate-limit window (one minute, with an edge that
-    django-ratelimit staggers by key) has at least `margin_seconds` left, so that a test of an exact
+    bankapi.ratelimits staggers by key) has at least `margin_seconds` left, so that a test of an exact
     count never straddles two windows, and never has to wait for one.
     """
     for last in range(1, 255):
