@@ -26,5 +26,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         pgconn = connection.pgconn
         if pgconn.status != pq.ConnStatus.OK or pgconn.transaction_status == pq.TransactionStatus.INERROR:
             return False
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
-        return not readable
+        poller = select.poll()  # not select.select: it refuses descriptors above 1023
+        poller.register(pgconn.socket, select.POLLIN)
+        return not poller.poll(0)
