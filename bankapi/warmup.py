@@ -24,7 +24,10 @@ WARM_UP_REQUESTS = [
 ]
 
 
-def warm_up(application: Callable[[dict, Callable], Iterable[bytes]]) -> None:
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def warm_up(application: WSGIApp) -> None:
     """Serve WARM_UP_REQUESTS through `application`, quietly, leaving no connection open."""
     host = next((host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"), "localhost")
     request_log = logging.getLogger("django.request")
@@ -32,29 +35,40 @@ def warm_up(application: Callable[[dict, Callable], Iterable[bytes]]) -> None:
     request_log.setLevel(logging.CRITICAL)  # the 401 of the warm-up read is expected
     try:
         for path, authorization in WARM_UP_REQUESTS:
-            response = application(_environ(path, host, authorization), lambda *args: None)
-            try:
-                b"".join(response)
-            finally:
-                getattr(response, "close", lambda: None)()
+            call_wsgi(application, wsgi_environ(path, host=host, scheme="https", authorization=authorization))
     finally:
         request_log.setLevel(level)
         connections.close_all()
 
 
-def _environ(path: str, host: str, authorization: str) -> dict:
+def wsgi_environ(
+    path: str, *, method: str = "GET", host: str = "testserver", scheme: str = "http", **headers: str
+) -> dict:
+    """The environ a WSGI server would pass for a bodiless request; `headers` as `x_request_id="…"`."""
     return {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "SCRIPT_NAME": "",
         "QUERY_STRING": "",
         "SERVER_NAME": host,
-        "SERVER_PORT": "443",
+        "SERVER_PORT": "443" if scheme == "https" else "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": host,
-        "HTTP_AUTHORIZATION": authorization,
         "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "https",
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(b""),
         "wsgi.errors": sys.stderr,
+        **{f"HTTP_{name.upper()}": value for name, value in headers.items()},
     }
+
+
+def call_wsgi(application: WSGIApp, environ: dict) -> tuple[str, dict[str, str], bytes]:
+    """Call `application` as a WSGI server would: its status, headers and whole body, the response closed."""
+    answered: list[tuple[str, list[tuple[str, str]]]] = []
+    response = application(environ, lambda status, headers, exc_info=None: answered.append((status, headers)))
+    try:
+        body = b"".join(response)
+    finally:
+        getattr(response, "close", lambda: None)()
+    status, headers = answered[-1]
+    return status, dict(headers), body

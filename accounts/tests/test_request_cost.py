@@ -7,8 +7,6 @@ counted at psycopg's cursor, below Django, so that a health check issued on the 
 counts too; round trips are counted at redis-py's socket writes (a pipeline is one write).
 """
 
-import io
-import sys
 from collections.abc import Iterator
 
 import psycopg
@@ -17,6 +15,7 @@ import redis.connection
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 
+from bankapi.warmup import call_wsgi, wsgi_environ
 from conftest import login
 
 
@@ -57,26 +56,8 @@ def counter(monkeypatch) -> Counter:
 
 
 def serve(handler: WSGIHandler, path: str, token: str) -> tuple[str, bytes]:
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-    }
-    statuses = []
-    response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
-    try:
-        return statuses[0], b"".join(response)
-    finally:
-        response.close()
+    status, _, body = call_wsgi(handler, wsgi_environ(path, authorization=f"Bearer {token}"))
+    return status, body
 
 
 def test_a_profile_read_is_one_sql_statement_and_one_redis_round_trip(

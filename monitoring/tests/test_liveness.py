@@ -4,9 +4,7 @@ through bankapi.wsgi. The shortcut must answer exactly what Django answers, and 
 gunicorn's master before it forks) must open no connection the workers would inherit.
 """
 
-import io
 import json
-import sys
 
 import pytest
 import redis.connection
@@ -14,36 +12,12 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.db.backends.signals import connection_created
 
-from bankapi.warmup import warm_up
+from bankapi.warmup import call_wsgi, warm_up, wsgi_environ
 from monitoring.liveness import LivenessShortcut
 
 
-def call(application, *, method: str = "GET", path: str = "/health", host: str = "testserver", **headers: str):
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": host,
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": host,
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        **{f"HTTP_{name.upper()}": value for name, value in headers.items()},
-    }
-    answered = []
-    response = application(
-        environ, lambda status, response_headers, exc_info=None: answered.append((status, response_headers))
-    )
-    try:
-        body = b"".join(response)
-    finally:
-        getattr(response, "close", lambda: None)()
-    status, response_headers = answered[-1]
-    return status, dict(response_headers), body
+def call(application, *, method: str = "GET", host: str = "testserver", **headers: str):
+    return call_wsgi(application, wsgi_environ("/health", method=method, host=host, **headers))
 
 
 @pytest.fixture
