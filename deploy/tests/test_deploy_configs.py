@@ -35,6 +35,8 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from prometheus_client.parser import text_string_to_metric_families
 from ruamel.yaml import YAML
 
+from deploy.tests.services import free_port
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX_DIR = PROJECT_DIR / "deploy" / "nginx"
 K8S_DIR = PROJECT_DIR / "deploy" / "k8s"
@@ -54,12 +56,6 @@ def vendored_schema(name: str) -> dict:
 
 def schema_errors(validator, document) -> list[str]:
     return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(document)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # nginx -------------------------------------------------------------------------------------------
