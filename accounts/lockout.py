@@ -11,7 +11,10 @@ made while it holds.
 
 One identity is counted whichever way a login names it: a known user by their account number (so
 email and account-number logins count together), an unknown email or account number by itself, so
-probing for unknown identities locks the same way and answers the same bytes.
+probing for unknown identities locks the same way and answers the same bytes. Anything else typed
+as a login's identifier (often a password, in the admin site's user-name box) is counted under a
+keyed hash of it: repeated garbage still locks, and neither the cache, django-axes' records nor the
+audit trail (which keeps what `kept_identifier` allows) hold the text.
 """
 
 import math
@@ -21,7 +24,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
@@ -34,13 +40,54 @@ if TYPE_CHECKING:
 CACHE_ERRORS = (RedisError, ConnectionInterrupted, ConnectionError)
 
 
+# django-axes keeps the key in AccessAttempt.username, a 255-character column.
+KEY_MAX_LENGTH = 255
+HASHED_PREFIX = "hash:"
+_HASH_SALT = "accounts.lockout.lockout_key"
+
+
+def is_email(value: str) -> bool:
+    """Whether `value` is an email the API's login accepts (DRF's EmailField: Django's validator, 254 chars)."""
+    from accounts.models import User
+
+    if len(value) > User._meta.get_field("email").max_length:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def lockout_key(identifier: str, *, account_number: str | None) -> str:
-    """The identity a login attempt counts against."""
+    """
+    The identity a login attempt counts against. Only an account number or a well-formed email
+    appears in it; any other text (and an email too long for axes' column) is replaced by an HMAC
+    keyed by SECRET_KEY, so it counts as itself without being readable or guessable offline.
+    """
     if account_number:
         return f"acct:{account_number}"
+    identifier = identifier.strip()
     if is_account_number(identifier):
         return f"acct:{identifier}"
-    return f"email:{identifier.strip().lower()}"
+    if is_email(identifier):
+        key = f"email:{identifier.lower()}"
+        if len(key) <= KEY_MAX_LENGTH:
+            return key
+        hashed = key
+    else:
+        hashed = f"typed:{identifier}"  # never the same input as an email's
+    return HASHED_PREFIX + salted_hmac(_HASH_SALT, hashed, algorithm="sha256").hexdigest()
+
+
+def kept_identifier(key: str) -> str | None:
+    """
+    What the audit trail may keep of a login naming no account: the account number or email in
+    its key, never a hash of something typed.
+    """
+    if key.startswith(HASHED_PREFIX):
+        return None
+    return key.partition(":")[2]
 
 
 @dataclass(frozen=True)

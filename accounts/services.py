@@ -242,7 +242,7 @@ def lockout_clear(*, identifier: str, actor: User | None = None) -> str:
         actor=actor,
         actor_label=None if actor is not None else SYSTEM_ACTOR,
         target=user,
-        target_label=None if user is not None else key.partition(":")[2],
+        target_label=None if user is not None else lockout.kept_identifier(key),
     )
     lockout.clear(key)  # last: the cache cannot roll back with the transaction
     return key

@@ -16,11 +16,17 @@ from audit.models import Action, Outcome
 from audit.services import audit_record
 
 
-def _target_of(request: HttpRequest | None, identifier: str) -> tuple[User | None, str]:
-    user = lockout.login_identity(request, identifier).user if identifier else None
-    if user is not None:
-        return user, user.account_number
-    return None, identifier.strip().lower()
+def _target_of(request: HttpRequest | None, identifier: str) -> tuple[User | None, str | None]:
+    """
+    The account a login named, or else what may be kept of the identifier: people type passwords
+    into user-name boxes, so anything but an email or account number stays out of the trail.
+    """
+    if not identifier:
+        return None, None
+    identity = lockout.login_identity(request, identifier)
+    if identity.user is not None:
+        return identity.user, identity.user.account_number
+    return None, lockout.kept_identifier(identity.key)
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login_succeeded")
@@ -41,7 +47,7 @@ def record_login_failed(
 
 @receiver(account_locked, dispatch_uid="audit_lockout")
 def record_lockout(sender: Any, request: HttpRequest, key: str, user: User | None, **kwargs: Any) -> None:
-    target, label = (user, user.account_number) if user is not None else (None, key.partition(":")[2])
+    target, label = (user, user.account_number) if user is not None else (None, lockout.kept_identifier(key))
     audit_record(
         action=Action.LOCKOUT,
         target=target,

@@ -9,17 +9,24 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest, HttpResponse
 
+from accounts.models import User
 from bankapi.client_ip import client_ip
 from bankapi.errors import BankAPIError, problem_for_error
 from bankapi.ratelimits import enforce_rate_limit
 
 
 class StaffLoginForm(AdminAuthenticationForm):
-    """The admin login takes an email or an account number, like the API's."""
+    """
+    The admin login takes an email or an account number, like the API's. Django sizes the box for
+    USERNAME_FIELD (the 12-digit account number), which would make browsers refuse most emails.
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email or account number"
+        username = self.fields["username"]
+        username.label = "Email or account number"
+        username.max_length = User._meta.get_field("email").max_length
+        username.widget.attrs["maxlength"] = username.max_length
 
 
 class BankAdminSite(AdminSite):
