@@ -1,10 +1,12 @@
 """
 Provides the service's error hierarchy and renders every error as RFC 9457 problem details.
 
-Each error class carries a stable machine-readable `code` and an HTTP status. One function,
-`problem_response`, builds every error body, whichever layer the error comes from: DRF views
+Each problem type is defined once, as a class (see `BankAPIError`): its HTTP status, stable
+machine-readable `code`, title, usual detail and when it happens. One function, `problem_body`,
+shapes every error body, whichever layer the error comes from: DRF views
 (`problem_exception_handler`), Django's own handlers (`handler404` and friends), the CSRF failure
-view, django-axes' lockout callable, and `ProblemDetailsMiddleware` for anything else.
+view, django-axes' lockout callable, `ProblemDetailsMiddleware` for anything else (through
+`problem_response` or `problem_for_error`), and the OpenAPI examples (`bankapi.schema`).
 """
 
 import logging
@@ -24,14 +26,40 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+_PROBLEM_TYPES: dict[str, type["BankAPIError"]] = {}  # by code, filled as the classes are defined
+_STATUS_DEFAULTS: dict[int, type["BankAPIError"]] = {}  # the problem a bare status stands for
+
 
 class BankAPIError(drf_exceptions.APIException):
-    """Base class of the errors this service raises on purpose."""
+    """
+    Base class of the errors this service answers with, and the one definition of each problem type.
+
+    A class that sets its own `default_code` is a problem type: `status_code`, `default_code`,
+    `title`, `default_detail` and `when` (the sentence the OpenAPI document gives it) are all there
+    is to know about it, and everything else reads them: the renderer, the defaults for an error that
+    arrives as a bare status, and `bankapi.schema`. A class without a code of its own (e.g.
+    `RetryLaterError`) only shares behaviour. Two flags, read from the class's own body (never
+    inherited, so a subclass does not claim its parent's place):
+
+    - `status_default`: an error response that says only its status (Django's error views, DRF's
+      other exceptions, a third-party middleware) is rendered as this problem. One per status.
+    - `documented_by_default`: `bankapi.schema.problem_responses` names this problem when an
+      operation gives only the status.
+
+    A code defined twice, or a second default for a status, fails at import.
+    """
 
     status_code = HTTPStatus.INTERNAL_SERVER_ERROR
     default_code = "internal_error"
     title = "Internal error"
     default_detail = "An unexpected error occurred."
+    when = "anything unexpected (logged in full server-side with the request id)"
+    status_default = True
+    documented_by_default = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _register(cls)
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail=detail or self.default_detail, code=self.default_code)
@@ -39,12 +67,73 @@ class BankAPIError(drf_exceptions.APIException):
     def headers(self) -> dict[str, str]:
         return {}
 
+    def extensions(self) -> dict[str, Any]:
+        """Members of this problem type's own (RFC 9457 section 3.2), added to the body."""
+        return {}
+
+
+def _register(problem: type[BankAPIError]) -> None:
+    own = vars(problem)
+    status_default = own.get("status_default", False)
+    documented_by_default = own.get("documented_by_default", False)
+    if "default_code" not in own:
+        if status_default or documented_by_default:
+            raise TypeError(f"{problem.__name__} defines no problem code of its own, so it cannot be a default")
+    else:
+        code, status = problem.default_code, int(problem.status_code)
+        missing = [name for name in ("title", "default_detail", "when") if name not in own]
+        if missing:
+            raise TypeError(f"problem class {problem.__name__} must define its own {', '.join(missing)}")
+        if code in _PROBLEM_TYPES:
+            first = _PROBLEM_TYPES[code].__name__
+            raise TypeError(f"problem code {code!r} is defined twice: {first}, {problem.__name__}")
+        if status_default and status in _STATUS_DEFAULTS:
+            first = _STATUS_DEFAULTS[status].__name__
+            raise TypeError(f"status {status} has two defaults: {first}, {problem.__name__}")
+        _PROBLEM_TYPES[code] = problem
+        if status_default:
+            _STATUS_DEFAULTS[status] = problem
+    problem.status_default = status_default
+    problem.documented_by_default = documented_by_default
+
+
+_register(BankAPIError)
+
+
+class BadRequestError(BankAPIError):
+    status_code = HTTPStatus.BAD_REQUEST
+    default_code = "bad_request"
+    title = "Bad request"
+    default_detail = "The request could not be understood."
+    when = "the request could not be understood (e.g. a `Host` this service does not serve)"
+    status_default = True
+
+
+class ValidationFailedError(BankAPIError):
+    """DRF's `ValidationError`, as problem details: `errors` maps each invalid field to its messages."""
+
+    status_code = HTTPStatus.BAD_REQUEST
+    default_code = "validation_error"
+    title = "Invalid request"
+    default_detail = "One or more fields are invalid."
+    when = "a field is missing, malformed, out of range, or unknown; `errors` maps each field to its messages"
+    documented_by_default = True
+
+    def __init__(self, errors: Mapping[str, Any], detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    def extensions(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
 
 class MalformedJSONError(BankAPIError):
     status_code = HTTPStatus.BAD_REQUEST
     default_code = "malformed_json"
     title = "Malformed JSON"
     default_detail = "The request body is not valid JSON."
+    when = "the body is not JSON"
+    documented_by_default = True
 
 
 class InvalidCredentialsError(BankAPIError):
@@ -52,6 +141,7 @@ class InvalidCredentialsError(BankAPIError):
     default_code = "invalid_credentials"
     title = "Invalid credentials"
     default_detail = "The credentials are not valid."
+    when = "the login failed (the same body for an unknown identifier, a wrong password, a frozen or closed user)"
 
 
 class NotAuthenticatedError(BankAPIError):
@@ -59,6 +149,9 @@ class NotAuthenticatedError(BankAPIError):
     default_code = "not_authenticated"
     title = "Not authenticated"
     default_detail = "Authentication credentials were missing or are not valid."
+    when = "no token, or a bad one (expired, wrong signature, `alg: none`, revoked, of the wrong type)"
+    status_default = True
+    documented_by_default = True
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="api"'}
@@ -69,6 +162,9 @@ class PermissionDeniedError(BankAPIError):
     default_code = "permission_denied"
     title = "Permission denied"
     default_detail = "You do not have permission to perform this action."
+    when = "authenticated, but the caller's role may not do this"
+    status_default = True
+    documented_by_default = True
 
 
 class NotFoundError(BankAPIError):
@@ -76,6 +172,28 @@ class NotFoundError(BankAPIError):
     default_code = "not_found"
     title = "Not found"
     default_detail = "The requested resource was not found."
+    when = "no such resource, or one the caller may not see"
+    status_default = True
+    documented_by_default = True
+
+
+class MethodNotAllowedError(BankAPIError):
+    status_code = HTTPStatus.METHOD_NOT_ALLOWED
+    default_code = "method_not_allowed"
+    title = "Method not allowed"
+    default_detail = "The method is not allowed for this resource."
+    when = "the method is not allowed here; `Allow` lists those that are"
+    status_default = True
+    documented_by_default = True
+
+
+class NotAcceptableError(BankAPIError):
+    status_code = HTTPStatus.NOT_ACCEPTABLE
+    default_code = "not_acceptable"
+    title = "Not acceptable"
+    default_detail = "The requested response format is not available."
+    when = "`Accept` (or `?format=`) asks for something other than JSON"
+    status_default = True
 
 
 class ConflictError(BankAPIError):
@@ -83,6 +201,9 @@ class ConflictError(BankAPIError):
     default_code = "conflict"
     title = "Conflict"
     default_detail = "The request conflicts with the current state of the resource."
+    when = "the request conflicts with the current state of the resource"
+    status_default = True
+    documented_by_default = True
 
 
 class PreconditionFailedError(BankAPIError):
@@ -90,6 +211,9 @@ class PreconditionFailedError(BankAPIError):
     default_code = "precondition_failed"
     title = "Precondition failed"
     default_detail = "If-Match does not match the current ETag of the resource."
+    when = "`If-Match` does not match the current `ETag`"
+    status_default = True
+    documented_by_default = True
 
 
 class PayloadTooLargeError(BankAPIError):
@@ -97,6 +221,19 @@ class PayloadTooLargeError(BankAPIError):
     default_code = "payload_too_large"
     title = "Payload too large"
     default_detail = "The request body is larger than 64 KiB."
+    when = "the body is larger than 64 KiB"
+    status_default = True
+    documented_by_default = True
+
+
+class UnsupportedMediaTypeError(BankAPIError):
+    status_code = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+    title = "Unsupported media type"
+    default_detail = "Requests with a body must send Content-Type: application/json."
+    when = "a body sent without `Content-Type: application/json`"
+    status_default = True
+    documented_by_default = True
 
 
 class RetryLaterError(BankAPIError):
@@ -116,12 +253,16 @@ class AccountLockedError(RetryLaterError):
     default_code = "account_locked"
     title = "Account locked"
     default_detail = "Too many failed logins for this account. Try again later."
+    when = "too many consecutive failed logins for this account; `Retry-After` says when to try again"
 
 
 class RateLimitedError(RetryLaterError):
     default_code = "rate_limited"
     title = "Too many requests"
     default_detail = "Request rate over the limit. Try again later."
+    when = "the request rate is over the limit; `Retry-After` says when to try again"
+    status_default = True
+    documented_by_default = True
 
 
 class ServiceUnavailableError(BankAPIError):
@@ -129,64 +270,91 @@ class ServiceUnavailableError(BankAPIError):
     default_code = "service_unavailable"
     title = "Service unavailable"
     default_detail = "A service this request depends on is unavailable. Try again later."
+    when = "a dependency (the database or the shared cache) is down"
+    status_default = True
+    documented_by_default = True
 
 
-# Errors that DRF and Django raise, mapped onto our codes. Order matters: subclasses first.
-_STATUS_DEFAULTS: dict[int, tuple[str, str, str]] = {
-    400: ("bad_request", "Bad request", "The request could not be understood."),
-    401: ("not_authenticated", NotAuthenticatedError.title, NotAuthenticatedError.default_detail),
-    403: ("permission_denied", PermissionDeniedError.title, PermissionDeniedError.default_detail),
-    404: ("not_found", NotFoundError.title, NotFoundError.default_detail),
-    405: ("method_not_allowed", "Method not allowed", "The method is not allowed for this resource."),
-    406: ("not_acceptable", "Not acceptable", "The requested response format is not available."),
-    412: ("precondition_failed", PreconditionFailedError.title, PreconditionFailedError.default_detail),
-    413: ("payload_too_large", PayloadTooLargeError.title, PayloadTooLargeError.default_detail),
-    415: (
-        "unsupported_media_type",
-        "Unsupported media type",
-        "Requests with a body must send Content-Type: application/json.",
-    ),
-    429: ("rate_limited", RateLimitedError.title, RateLimitedError.default_detail),
-    500: ("internal_error", BankAPIError.title, BankAPIError.default_detail),
-    503: ("service_unavailable", ServiceUnavailableError.title, ServiceUnavailableError.default_detail),
-}
+def problem_types() -> tuple[type[BankAPIError], ...]:
+    """Every problem type, in the order the classes are defined."""
+    return tuple(_PROBLEM_TYPES.values())
+
+
+def problem_type(code: str) -> type[BankAPIError]:
+    """The class that defines problem `code`."""
+    try:
+        return _PROBLEM_TYPES[code]
+    except KeyError:
+        raise ValueError(f"no problem class defines code {code!r}") from None
+
+
+def problem_body(
+    *, status: int, code: str, title: str, detail: str, extensions: Mapping[str, Any] | None, request_id: str | None
+) -> dict[str, Any]:
+    """The one shape of a problem details body: RFC 9457's members, our `code`, then `request_id`."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": int(status),
+        "detail": detail,
+        "code": code,
+    }
+    body.update(extensions or {})
+    body["request_id"] = request_id
+    return body
+
+
+def _response(body: dict[str, Any], headers: Mapping[str, str] | None) -> HttpResponse:
+    response = JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    if body["status"] == HTTPStatus.TOO_MANY_REQUESTS:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 def problem_response(
     *,
     status: int,
     code: str | None = None,
-    title: str | None = None,
     detail: str | None = None,
-    errors: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     extensions: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """
-    Build an `application/problem+json` response; the one place an error body is shaped.
-    `extensions` adds members of the problem type's own (RFC 9457 section 3.2), e.g. `checks`.
+    The `application/problem+json` response of problem `code` or, without one, of an error known
+    only by its status: that status's default problem (a status no class claims is `http_<status>`
+    with HTTP's own phrase). `extensions` adds members of the problem type's own, e.g. `checks`.
     """
-    default_code, default_title, default_detail = _STATUS_DEFAULTS.get(
-        status, (f"http_{status}", HTTPStatus(status).phrase, HTTPStatus(status).description)
+    problem = problem_type(code) if code else _STATUS_DEFAULTS.get(status)
+    if problem is None:
+        code, title, default_detail = f"http_{status}", HTTPStatus(status).phrase, HTTPStatus(status).description
+    elif problem.status_code != status:
+        raise ValueError(f"problem code {problem.default_code!r} has status {problem.status_code}, not {status}")
+    else:
+        code, title, default_detail = problem.default_code, problem.title, problem.default_detail
+    body = problem_body(
+        status=status,
+        code=code,
+        title=title,
+        detail=detail or default_detail,
+        extensions=extensions,
+        request_id=current_request_id(),
     )
-    code = code or default_code
-    body: dict[str, Any] = {
-        "type": f"/problems/{code}",
-        "title": title or default_title,
-        "status": status,
-        "detail": detail or default_detail,
-        "code": code,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    body.update(extensions or {})
-    body["request_id"] = current_request_id()
-    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    if status == HTTPStatus.TOO_MANY_REQUESTS:
-        response["Cache-Control"] = "no-store"
-    return response
+    return _response(body, headers)
+
+
+def problem_for_error(error: BankAPIError) -> HttpResponse:
+    """The problem response of one of our own errors, for code outside DRF's views."""
+    body = problem_body(
+        status=error.status_code,
+        code=error.default_code,
+        title=error.title,
+        detail=str(error.detail),
+        extensions=error.extensions(),
+        request_id=current_request_id(),
+    )
+    return _response(body, error.headers())
 
 
 def is_problem(response: HttpResponse) -> bool:
@@ -210,46 +378,27 @@ def _flatten_validation_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": [str(detail)]}
 
 
-def problem_for_error(error: BankAPIError) -> HttpResponse:
-    """The problem response of one of our own errors, for code outside DRF's views."""
-    return problem_response(
-        status=error.status_code,
-        code=error.default_code,
-        title=error.title,
-        detail=str(error.detail),
-        headers=error.headers(),
-    )
-
-
 def _problem_for_exception(exc: Exception) -> HttpResponse | None:
     if isinstance(exc, BankAPIError):
         return problem_for_error(exc)
     if isinstance(exc, drf_exceptions.ValidationError):
-        return problem_response(
-            status=400,
-            code="validation_error",
-            title="Invalid request",
-            detail="One or more fields are invalid.",
-            errors=_flatten_validation_errors(exc.detail),
-        )
+        return problem_for_error(ValidationFailedError(_flatten_validation_errors(exc.detail)))
     if isinstance(exc, drf_exceptions.ParseError):
-        return problem_response(
-            status=400, code="malformed_json", title=MalformedJSONError.title, detail=MalformedJSONError.default_detail
-        )
+        return problem_for_error(MalformedJSONError())
     if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
-        return _problem_for_exception(NotAuthenticatedError())
+        return problem_for_error(NotAuthenticatedError())
     if isinstance(exc, drf_exceptions.PermissionDenied | DjangoPermissionDenied):
-        return _problem_for_exception(PermissionDeniedError())
+        return problem_for_error(PermissionDeniedError())
     if isinstance(exc, drf_exceptions.NotFound | Http404):
-        return _problem_for_exception(NotFoundError())
+        return problem_for_error(NotFoundError())
     if isinstance(exc, drf_exceptions.Throttled):
-        return _problem_for_exception(RateLimitedError(retry_after=exc.wait or 1))
+        return problem_for_error(RateLimitedError(retry_after=exc.wait or 1))
     if isinstance(exc, drf_exceptions.APIException):
         return problem_response(status=exc.status_code)
     if isinstance(exc, RedisError | OperationalError | InterfaceError):
         # A dependency is down: say so, without the driver's message.
         logger.error("dependency unavailable: %s", type(exc).__name__)
-        return _problem_for_exception(ServiceUnavailableError())
+        return problem_for_error(ServiceUnavailableError())
     return None
 
 

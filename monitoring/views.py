@@ -89,7 +89,7 @@ class DbCheckView(HealthCheckView):
         responses={
             200: DbCheckSerializer,
             **schema.problem_responses((400, "bad_request")),
-            (503, PROBLEM_CONTENT_TYPE): schema.problem_response(
+            (503, PROBLEM_CONTENT_TYPE): schema.problem_openapi_response(
                 503,
                 serializer=DbCheckProblemSerializer,
                 example_members={"detail": "Unavailable: cache.", "checks": {"database": OK, "cache": UNAVAILABLE}},

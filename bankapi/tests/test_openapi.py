@@ -22,6 +22,8 @@ from openapi_spec_validator import validate
 from rest_framework.views import APIView
 
 from accounts.tests.factories import DEFAULT_PASSWORD
+from bankapi.errors import problem_response, problem_types
+from bankapi.schema import problem_openapi_response, problem_responses
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 PROBLEM = "application/problem+json"
@@ -169,6 +171,72 @@ def test_db_check_503_documents_the_checks_member(schema):
     assert "checks" in body["required"]
     checks = resolve(schema, body["properties"]["checks"])
     assert set(checks["properties"]) == {"database", "cache"}
+
+
+def documented_problems(schema: dict) -> dict[str, dict]:
+    """Every problem code the schema documents, with its example body."""
+    return {
+        example["value"]["code"]: example["value"]
+        for _, _, operation in operations(schema)
+        for status, response in operation["responses"].items()
+        if int(status) >= 400
+        for example in response["content"][PROBLEM].get("examples", {}).values()
+    }
+
+
+# Problem types no operation documents: any operation can answer them (a method it does not
+# serve, an `Accept` without JSON), and none lists them yet.
+UNDOCUMENTED_PROBLEMS = {"method_not_allowed", "not_acceptable"}
+
+
+def test_the_documented_problem_codes_are_the_problem_classes(schema):
+    documented = documented_problems(schema)
+
+    assert set(documented) == {problem.default_code for problem in problem_types()} - UNDOCUMENTED_PROBLEMS
+
+
+def test_each_documented_example_is_the_body_the_service_renders(schema):
+    for code, example in documented_problems(schema).items():
+        problem = next(problem for problem in problem_types() if problem.default_code == code)
+        body = json.loads(problem_response(status=problem.status_code, code=code).content)
+
+        assert {name: example[name] for name in body if name not in ("detail", "request_id")} == {
+            name: value for name, value in body.items() if name not in ("detail", "request_id")
+        }, code
+
+
+@pytest.mark.parametrize("problem", problem_types(), ids=lambda problem: problem.default_code)
+def test_every_problem_class_can_be_documented_with_its_title_and_when(problem):
+    response = problem_openapi_response(problem.status_code, problem.default_code)
+
+    assert f"`{problem.default_code}`: {problem.when}." in response.description
+    (example,) = response.examples
+    assert example.value["title"] == problem.title
+    assert example.value["status"] == problem.status_code
+    assert example.value["detail"] == problem.default_detail
+
+
+def test_a_status_alone_documents_its_usual_codes():
+    responses = problem_responses(400, 429)
+
+    assert [example.name for example in responses[(400, PROBLEM)].examples] == ["validation_error", "malformed_json"]
+    assert [example.name for example in responses[(429, PROBLEM)].examples] == ["rate_limited"]
+    assert [example.name for example in responses[(500, PROBLEM)].examples] == ["internal_error"]
+
+
+def test_problem_responses_refuses_a_code_no_class_defines():
+    with pytest.raises(ValueError, match="no_such_problem"):
+        problem_responses(400, (422, "no_such_problem"))
+
+
+def test_problem_responses_refuses_a_code_of_another_status():
+    with pytest.raises(ValueError, match="conflict"):
+        problem_responses((404, "conflict"))
+
+
+def test_problem_responses_refuses_a_status_without_usual_codes_unless_they_are_named():
+    with pytest.raises(ValueError, match="422"):
+        problem_responses(422)
 
 
 # Authentication ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import DEFAULT_PASSWORD
+from bankapi.errors import BankAPIError, problem_response, problem_types
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"
@@ -274,6 +275,17 @@ def test_nul_byte_in_a_string_field_is_a_validation_error_not_a_crash(api_client
     assert problem["errors"]
 
 
+# Content negotiation -----------------------------------------------------------------------------
+
+
+def test_accept_without_json_is_not_acceptable(api_client):
+    body = {"email": "a@example.com", "password": "x"}
+
+    response = api_client.post(LOGIN, body, format="json", HTTP_ACCEPT="text/html")
+
+    assert_problem(response, 406, "not_acceptable")
+
+
 # Rate limits and caching -------------------------------------------------------------------------
 
 
@@ -393,3 +405,100 @@ def test_error_bodies_never_reveal_internals(request_kwargs):
     text = response.content.decode()
     for marker in LEAK_MARKERS:
         assert marker not in text, f"{marker!r} in {text}"
+
+
+# Problem types: each defined once, on its class --------------------------------------------------
+
+
+def rendered(response) -> dict:
+    body = json.loads(response.content)
+    assert response["Content-Type"] == "application/problem+json"
+    assert body["status"] == response.status_code
+    return {name: value for name, value in body.items() if name != "request_id"}
+
+
+def declared(problem: type[BankAPIError]) -> dict:
+    return {
+        "type": f"/problems/{problem.default_code}",
+        "title": problem.title,
+        "status": problem.status_code,
+        "detail": problem.default_detail,
+        "code": problem.default_code,
+    }
+
+
+@pytest.mark.parametrize("problem", problem_types(), ids=lambda problem: problem.default_code)
+def test_every_problem_class_renders_exactly_what_it_declares(problem):
+    response = problem_response(status=problem.status_code, code=problem.default_code)
+
+    assert response.status_code == problem.status_code
+    assert rendered(response) == declared(problem)
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [problem for problem in problem_types() if problem.status_default],
+    ids=lambda problem: problem.default_code,
+)
+def test_an_error_known_only_by_its_status_renders_as_that_status_default_class(problem):
+    # What Django's error views, DRF's other exceptions and ProblemDetailsMiddleware produce.
+    response = problem_response(status=problem.status_code)
+
+    assert rendered(response) == declared(problem)
+
+
+def test_each_error_status_the_service_answers_by_default_has_one_class():
+    defaults = [problem.status_code for problem in problem_types() if problem.status_default]
+
+    assert sorted(defaults) == [400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 429, 500, 503]
+
+
+def test_a_status_no_class_claims_is_still_problem_details():
+    response = problem_response(status=418)
+
+    assert rendered(response)["code"] == "http_418"
+
+
+def test_a_problem_code_cannot_be_rendered_with_another_status():
+    with pytest.raises(ValueError, match="not_found"):
+        problem_response(status=409, code="not_found")
+
+
+def test_a_problem_code_no_class_defines_cannot_be_rendered():
+    with pytest.raises(ValueError, match="no_such_problem"):
+        problem_response(status=400, code="no_such_problem")
+
+
+def test_a_problem_code_cannot_be_defined_twice():
+    with pytest.raises(TypeError, match="defined twice"):
+
+        class AnotherNotFoundError(BankAPIError):
+            status_code = 404
+            default_code = "not_found"
+            title = "Gone missing"
+            default_detail = "Not here."
+            when = "never"
+
+    assert rendered(problem_response(status=404, code="not_found"))["title"] == "Not found"
+
+
+def test_a_status_cannot_have_two_default_problems():
+    with pytest.raises(TypeError, match="two defaults"):
+
+        class AnotherDefaultOf404Error(BankAPIError):
+            status_code = 404
+            default_code = "test_only_second_404"
+            title = "Second"
+            default_detail = "Second."
+            when = "never"
+            status_default = True
+
+
+def test_a_problem_class_must_say_all_of_what_it_is():
+    with pytest.raises(TypeError, match="when"):
+
+        class UndescribedError(BankAPIError):
+            status_code = 400
+            default_code = "test_only_undescribed"
+            title = "Undescribed"
+            default_detail = "Undescribed."
