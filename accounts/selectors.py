@@ -18,6 +18,17 @@ def user_get_by_login_identifier(identifier: str) -> User | None:
     return User.objects.filter(email__iexact=identifier).first()
 
 
+def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
+    """
+    Whether a user (other than `exclude`) has this email, compared case-insensitively as the
+    database's unique constraint (user_email_ci_unique) compares it.
+    """
+    users = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.exists()
+
+
 def user_get_by_public_id(public_id: str) -> User | None:
     """The user a token names; every authenticated request asks, so the query stays unordered and plain."""
     try:

@@ -16,8 +16,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import lockout
-from accounts.models import STAFF_ROLES, Role, User
-from accounts.selectors import user_get_by_public_id
+from accounts.models import Role, User
+from accounts.selectors import email_is_taken, user_get_by_public_id
 from accounts.tokens import TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair
 from audit.models import Action, Outcome
 from audit.services import SYSTEM_ACTOR, audit_record, field_changes
@@ -37,43 +37,54 @@ class IncorrectPasswordError(Exception):
     """The current password given for a password change is wrong."""
 
 
+# The fields of a user that staff may change (customers.services.customer_update, the admin site's
+# form), which are also the ones the event of a new user's creation records.
+EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "date_of_birth", "status", "role")
+EMAIL_TAKEN = "An account with this email already exists."
+
+
 @transaction.atomic
-def user_register(
-    *, email: str, password: str, first_name: str, last_name: str, phone: str, date_of_birth: date
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    password: str | None = None,
+    role: str = Role.CUSTOMER,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str | None = None,
+    date_of_birth: date | None = None,
+    self_registration: bool = False,
 ) -> User:
-    """Create a customer with a new account number. A taken email (case-insensitive) is a conflict."""
-    if User.objects.filter(email__iexact=email).exists():
-        raise ConflictError("An account with this email already exists.")
+    """
+    Create a user with a new account number. Every way in calls this: a registration
+    (`self_registration`, the new customer's own act, audited as `register`), the staff API and the
+    admin site (`actor` the member of staff) and management commands (`actor` None: the system),
+    audited as `customer_created`. Both events record the new user's fields. Without a password the
+    user cannot log in until one is set. A taken email (case-insensitive) is a conflict, also when
+    a concurrent creation takes it between the check and the insert.
+    """
+    if role not in Role.values:
+        raise ValueError(f"role must be one of {sorted(Role.values)}")
+    if self_registration and (actor is not None or role != Role.CUSTOMER):
+        raise ValueError("a registration creates a customer, who is its own actor")
+    if email_is_taken(email):
+        raise ConflictError(EMAIL_TAKEN)
+    fields = {"first_name": first_name, "last_name": last_name, "phone": phone, "date_of_birth": date_of_birth}
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                email=email,
-                password=password,
-                first_name=first_name,
-                last_name=last_name,
-                phone=phone,
-                date_of_birth=date_of_birth,
-                role=Role.CUSTOMER,
-            )
-    except IntegrityError as exc:  # a concurrent registration took the email first
-        raise ConflictError("An account with this email already exists.") from exc
-    audit_record(action=Action.REGISTER, actor=user, target=user)
-    return user
-
-
-@transaction.atomic
-def staff_create(*, email: str, role: str, password: str | None) -> User:
-    """Create an `admin` or `auditor`. Without a password the user cannot log in until one is set."""
-    if role not in STAFF_ROLES:
-        raise ValueError(f"role must be one of {sorted(STAFF_ROLES)}")
-    if User.objects.filter(email__iexact=email).exists():
-        raise ConflictError("An account with this email already exists.")
-    user = User.objects.create_user(email=email, password=password, role=role)
+            user = User.objects.create_user(email=email, password=password, role=role, **fields)
+    except IntegrityError as exc:  # the unique constraint on lower(email) decided a race
+        raise ConflictError(EMAIL_TAKEN) from exc
+    after = {field: getattr(user, field) for field in EDITABLE_FIELDS if getattr(user, field) not in (None, "")}
+    if self_registration:
+        actor = user
     audit_record(
-        action=Action.CUSTOMER_CREATED,
-        actor_label=SYSTEM_ACTOR,
+        action=Action.REGISTER if self_registration else Action.CUSTOMER_CREATED,
+        actor=actor,
+        actor_label=None if actor is not None else SYSTEM_ACTOR,
         target=user,
-        changes={"role": {"before": None, "after": role}, "email": {"before": None, "after": user.email}},
+        changes=field_changes(dict.fromkeys(after), after),
     )
     return user
 

@@ -63,7 +63,7 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
+        user = services.user_create(actor=None, self_registration=True, **serializer.validated_data)
         return Response(ProfileSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

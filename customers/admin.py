@@ -11,13 +11,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.services import lockout_clear
+from accounts.services import EDITABLE_FIELDS, lockout_clear, user_create
 from accounts.validators import normalize_name
 from audit.models import AuditEvent
 from bankapi.errors import BankAPIError
 from customers import selectors, services
-
-CUSTOMER_FIELDS = ["email", "first_name", "last_name", "phone", "date_of_birth", "status", "role"]
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -29,7 +27,7 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = CUSTOMER_FIELDS
+        fields = EDITABLE_FIELDS
 
     def clean_first_name(self) -> str:
         return normalize_name(self.cleaned_data["first_name"])
@@ -52,8 +50,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         if obj is None:  # a new customer starts active
-            return [field for field in CUSTOMER_FIELDS if field != "status"]
-        return [*CUSTOMER_FIELDS, *self.readonly_fields]
+            return [field for field in EDITABLE_FIELDS if field != "status"]
+        return [*EDITABLE_FIELDS, *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         return [] if obj is None else self.readonly_fields
@@ -68,16 +66,14 @@ class CustomerAdmin(admin.ModelAdmin):
         return False  # customers are closed, never deleted
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        data = {field: form.cleaned_data.get(field) for field in CUSTOMER_FIELDS}
+        data = {field: form.cleaned_data.get(field) for field in EDITABLE_FIELDS}
         try:
             if change:
-                changes = {field: data[field] for field in form.changed_data if field in CUSTOMER_FIELDS}
+                changes = {field: data[field] for field in form.changed_data if field in EDITABLE_FIELDS}
                 services.customer_update(actor=request.user, customer=obj, changes=changes)
-            else:
-                created = services.customer_create(
-                    actor=request.user, **{k: v for k, v in data.items() if k != "status"}
-                )
-                obj.pk = created.pk
+            else:  # a new customer starts active (get_fields offers no status) and without a password
+                del data["status"]
+                obj.pk = user_create(actor=request.user, **data).pk
         except BankAPIError as error:
             request.customer_save_refused = True
             self.message_user(request, str(error.detail), messages.ERROR)

@@ -1,22 +1,20 @@
 """
-Provides every staff write to a customer. The API, the admin site and management commands all call
-these, so the rules (the last active admin, closed is final, tokens revoked, the audit trail) are
-written once.
+Provides every staff write to an existing customer (a new one is accounts.services.user_create).
+The API, the admin site and management commands all call these, so the rules (the last active
+admin, closed is final, tokens revoked, the audit trail) are written once.
 """
 
 import hashlib
-from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role, Status, User
-from accounts.services import user_revoke_tokens
+from accounts.selectors import email_is_taken
+from accounts.services import EDITABLE_FIELDS, EMAIL_TAKEN, user_revoke_tokens
 from audit.models import Action
 from audit.services import audit_record, field_changes
 from bankapi.errors import ConflictError, PreconditionFailedError
-
-EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "date_of_birth", "status", "role")
 
 
 def customer_etag(customer: User) -> str:
@@ -28,43 +26,6 @@ def customer_etag(customer: User) -> str:
 def _if_match_satisfied(if_match: str, customer: User) -> bool:
     tags = [tag.strip() for tag in if_match.split(",")]
     return "*" in tags or customer_etag(customer) in tags
-
-
-@transaction.atomic
-def customer_create(
-    *,
-    actor: User,
-    email: str,
-    first_name: str,
-    last_name: str,
-    password: str | None = None,
-    phone: str | None = None,
-    date_of_birth: date | None = None,
-    role: str = Role.CUSTOMER,
-) -> User:
-    """Open a customer (or staff) account. Without a password it cannot log in until one is set."""
-    if User.objects.filter(email__iexact=email).exists():
-        raise ConflictError("An account with this email already exists.")
-    fields = {
-        "first_name": first_name,
-        "last_name": last_name,
-        "phone": phone,
-        "date_of_birth": date_of_birth,
-        "role": role,
-    }
-    try:
-        with transaction.atomic():
-            customer = User.objects.create_user(email=email, password=password, **fields)
-    except IntegrityError as exc:
-        raise ConflictError("An account with this email already exists.") from exc
-    after = {"email": customer.email, **fields, "status": customer.status}
-    audit_record(
-        action=Action.CUSTOMER_CREATED,
-        actor=actor,
-        target=customer,
-        changes=field_changes(dict.fromkeys(after), after),
-    )
-    return customer
 
 
 def _lock_for_change(customer: User, *, guards_admins: bool) -> User:
@@ -109,15 +70,15 @@ def customer_update(*, actor: User, customer: User, changes: dict[str, Any], if_
         raise ConflictError("A closed customer cannot be changed.")
     if _would_remove_last_active_admin(locked, changes):
         raise ConflictError("The last active admin cannot be demoted, frozen or closed.")
-    if "email" in diff and User.objects.filter(email__iexact=changes["email"]).exclude(pk=locked.pk).exists():
-        raise ConflictError("An account with this email already exists.")
+    if "email" in diff and email_is_taken(changes["email"], exclude=locked):
+        raise ConflictError(EMAIL_TAKEN)
     for field in diff:
         setattr(locked, field, changes[field])
     try:
         with transaction.atomic():
             locked.save(update_fields=[*diff, "updated_at"])
-    except IntegrityError as exc:
-        raise ConflictError("An account with this email already exists.") from exc
+    except IntegrityError as exc:  # the unique constraint on lower(email) decided a race
+        raise ConflictError(EMAIL_TAKEN) from exc
     closing = diff.get("status", {}).get("after") == Status.CLOSED
     audit_record(
         action=Action.CUSTOMER_CLOSED if closing else Action.CUSTOMER_UPDATED,

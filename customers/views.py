@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import StaffReadAdminWrite
+from accounts.services import user_create
 from bankapi.pagination import NewestFirstCursorPagination
 from bankapi.schema import problem_responses
 from customers import selectors, services
@@ -101,7 +102,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = CustomerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer = services.customer_create(actor=request.user, **serializer.validated_data)
+        customer = user_create(actor=request.user, **serializer.validated_data)
         return self._with_etag(customer, status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, account_number: str) -> Response:

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Role, Status, User
-from accounts.services import lockout_clear, user_register
+from accounts.services import lockout_clear, user_create
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from audit.models import Action, AuditEvent, Outcome
 from conftest import login
@@ -119,6 +119,20 @@ def test_register_writes_a_register_event(api_client):
     assert event.outcome == Outcome.SUCCESS
     assert event.ip == "127.0.0.1"
     assert event.request_id == "register-1" == response["X-Request-ID"]
+
+
+def test_register_event_records_the_new_customers_fields_as_a_staff_creation_does(api_client):
+    api_client.post(REGISTER, registration(email="Ada@Example.COM"), format="json")
+
+    assert only_event(Action.REGISTER).changes == {
+        "email": {"before": None, "after": "Ada@example.com"},
+        "first_name": {"before": None, "after": "Ada"},
+        "last_name": {"before": None, "after": "Lovelace"},
+        "phone": {"before": None, "after": "+447700900123"},
+        "date_of_birth": {"before": None, "after": "1990-12-10"},
+        "role": {"before": None, "after": "customer"},
+        "status": {"before": None, "after": "active"},
+    }
 
 
 def test_register_event_holds_neither_password_nor_hash(api_client):
@@ -541,8 +555,9 @@ def test_create_staff_command_writes_customer_created_by_the_system():
     assert (event.actor_id, event.actor_label) == (None, "system")
     assert (event.target_id, event.target_label) == (staff.pk, staff.account_number)
     assert event.changes == {
-        "role": {"before": None, "after": "auditor"},
         "email": {"before": None, "after": "ops@example.com"},
+        "role": {"before": None, "after": "auditor"},
+        "status": {"before": None, "after": "active"},
     }
     generated_password = out.getvalue().rsplit(": ", 1)[1].strip()
     assert_holds_no_secret(event, generated_password, staff.password)
@@ -657,7 +672,9 @@ def test_a_registration_whose_event_cannot_be_stored_creates_no_user(monkeypatch
     monkeypatch.setattr(accounts.services, "audit_record", audit_fails)
 
     with pytest.raises(RuntimeError):
-        user_register(
+        user_create(
+            actor=None,
+            self_registration=True,
             email="ada@example.com",
             password=NEW_PASSWORD,
             first_name="Ada",

@@ -17,11 +17,12 @@ from django.urls import clear_url_caches
 
 import bankapi.urls
 from accounts.models import Role, Status, User
+from accounts.services import EDITABLE_FIELDS
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from audit.models import Action, AuditEvent, Outcome
 from bankapi.errors import ConflictError
 from conftest import wait_for_fresh_rate_window
-from customers import services as customer_services
+from customers import admin as customer_admin
 
 ADMIN = f"/{settings.ADMIN_URL}"
 LOGIN = f"{ADMIN}login/"
@@ -570,7 +571,7 @@ def test_add_refused_by_the_service_is_reported_not_a_crash(admin_site, monkeypa
     def email_taken_meanwhile(**kwargs):
         raise ConflictError("An account with this email already exists.")
 
-    monkeypatch.setattr(customer_services, "customer_create", email_taken_meanwhile)
+    monkeypatch.setattr(customer_admin, "user_create", email_taken_meanwhile)
     admin_site.raise_request_exception = False
 
     response = admin_site.post(f"{CUSTOMERS}add/", new_customer_data(), follow=True)
@@ -584,7 +585,7 @@ def test_an_add_refused_by_the_service_is_not_logged_as_an_addition(admin_site, 
     def email_taken_meanwhile(**kwargs):
         raise ConflictError("An account with this email already exists.")
 
-    monkeypatch.setattr(customer_services, "customer_create", email_taken_meanwhile)
+    monkeypatch.setattr(customer_admin, "user_create", email_taken_meanwhile)
 
     admin_site.post(f"{CUSTOMERS}add/", new_customer_data())
 
@@ -607,13 +608,20 @@ def test_add_form_refuses_a_blank_name_as_the_api_does(admin_site):
     assert not User.objects.filter(email="grace@example.com").exists()
 
 
-def test_add_form_does_not_silently_ignore_the_status(admin_site):
+def test_add_form_offers_no_status_so_a_new_customer_starts_active(admin_site):
     add_form_fields = admin_site.get(f"{CUSTOMERS}add/").context["adminform"].form.fields
 
-    admin_site.post(f"{CUSTOMERS}add/", new_customer_data(status=Status.FROZEN))
+    response = admin_site.post(f"{CUSTOMERS}add/", new_customer_data(status=Status.FROZEN))
 
-    created = User.objects.get(email="grace@example.com")
-    assert "status" not in add_form_fields or created.status == Status.FROZEN
+    assert response.status_code == 302
+    assert "status" not in add_form_fields
+    assert User.objects.get(email="grace@example.com").status == Status.ACTIVE
+
+
+def test_change_form_offers_every_editable_field(admin_site, customer):
+    change_form_fields = admin_site.get(change_url(customer)).context["adminform"].form.fields
+
+    assert set(change_form_fields) == set(EDITABLE_FIELDS)
 
 
 # No deletion -------------------------------------------------------------------------------------

@@ -15,16 +15,17 @@ from rest_framework.test import APIClient
 
 from accounts.account_numbers import passes_luhn
 from accounts.models import User
+from accounts.services import EDITABLE_FIELDS
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from audit.models import AuditEvent
 from conftest import assert_validation_error, login
+from customers.serializers import CustomerUpdateSerializer
 
 CUSTOMERS = "/api/v1/customers"
 PROFILE = "/api/v1/profile"
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/token/refresh"
 NEW_PASSWORD = "a long and unusual passphrase 42"  # noqa: S105
-EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "date_of_birth", "status", "role")
 
 pytestmark = pytest.mark.django_db
 
@@ -686,6 +687,10 @@ def test_put_may_set_phone_and_birth_date_to_null(admin_client, other_customer):
     other_customer.refresh_from_db()
     assert other_customer.phone is None
     assert other_customer.date_of_birth is None
+
+
+def test_put_and_patch_accept_exactly_the_editable_fields():
+    assert set(CustomerUpdateSerializer().fields) == set(EDITABLE_FIELDS)
 
 
 @pytest.mark.parametrize("field", EDITABLE_FIELDS)

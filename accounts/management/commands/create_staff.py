@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 
 from accounts.models import Role
-from accounts.services import staff_create
+from accounts.services import user_create
 from bankapi.errors import ConflictError
 
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         else:
             password = generate_password()
         try:
-            user = staff_create(email=email, role=role, password=password)
+            user = user_create(actor=None, email=email, role=role, password=password)
         except ConflictError as exc:
             raise CommandError(f"a user with email {email} already exists") from exc
         self.stdout.write(f"created {role} {user.email} with account number {user.account_number}")

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.management.commands.create_staff import generate_password
-from accounts.models import Role, User
-from accounts.services import staff_create, user_set_password
+from accounts.models import Role
+from accounts.selectors import user_get_by_login_identifier
+from accounts.services import user_create, user_set_password
 
 DEMO_ADMIN_EMAIL = "demo.admin@example.com"
 
@@ -22,9 +23,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("demo_admin runs only with DEBUG on; use create_staff in production")
         password = generate_password()
-        user = User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).first()
+        user = user_get_by_login_identifier(DEMO_ADMIN_EMAIL)
         if user is None:
-            user = staff_create(email=DEMO_ADMIN_EMAIL, role=Role.ADMIN, password=password)
+            user = user_create(actor=None, email=DEMO_ADMIN_EMAIL, role=Role.ADMIN, password=password)
         else:
             user_set_password(user=user, password=password)
         self.stdout.write(
