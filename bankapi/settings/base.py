@@ -87,6 +87,9 @@ def database_from_environment() -> dict:
 
 
 DATABASES = {"default": database_from_environment()}
+# The role the application connects as, when it is not the one that runs the migrations: `migrate`
+# grants it exactly what the running service needs (bankapi/database_roles.py). Unset: no grants.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 
 # CACHES
 # ------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ schemas vendored by the dev dependencies check-jsonschema and kubernetes-validat
 
 import copy
 import http.server
+import ipaddress
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -26,15 +28,18 @@ import urllib.request
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dockerfile
 import kubernetes_validate
+import psycopg
 import pytest
 import yaml
 from jsonschema import Draft7Validator, Draft202012Validator
 from prometheus_client.parser import text_string_to_metric_families
 from ruamel.yaml import YAML
 
+from conftest import this_runs_database_url
 from deploy.tests.services import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -273,7 +278,7 @@ def test_compose_runs_postgres_redis_a_migration_and_three_replicas_behind_nginx
     assert migrate["restart"] == "no"
 
     assert app["deploy"]["replicas"] == 3
-    assert app["env_file"] == ".env" and migrate["env_file"] == ".env"
+    assert app["env_file"] == ".env" and migrate["env_file"] == [".env", ".env.owner"]
     assert app["depends_on"] == {
         "db": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
@@ -282,6 +287,11 @@ def test_compose_runs_postgres_redis_a_migration_and_three_replicas_behind_nginx
     assert app["environment"]["TRUSTED_PROXY_COUNT"] == "1"
     nginx_address = nginx["networks"]["backend"]["ipv4_address"]
     assert app["environment"]["FORWARDED_ALLOW_IPS"] == nginx_address
+    # X-Forwarded-For is believed from nginx alone (not from Prometheus or Grafana on the same network).
+    assert app["environment"]["TRUSTED_PROXY_NETWORKS"] == f"{nginx_address}/32"
+    (backend,) = compose["networks"]["backend"]["ipam"]["config"]
+    assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(backend["subnet"])
+    assert ipaddress.ip_address(nginx_address) not in ipaddress.ip_network(backend["ip_range"])  # never handed out
     assert app["environment"]["PROMETHEUS_MULTIPROC_DIR"] in app["tmpfs"]
     assert app["read_only"] is True
     # Every replica runs the image's gunicorn command, with the same image as the one-shot tasks.
@@ -293,6 +303,139 @@ def test_compose_runs_postgres_redis_a_migration_and_three_replicas_behind_nginx
     assert nginx["command"][:3] == ["nginx", "-c", "/etc/nginx/bankapi/nginx.conf"]
     assert "./deploy/nginx:/etc/nginx/bankapi:ro" in nginx["volumes"]
     assert nginx["depends_on"]["app"] == {"condition": "service_healthy"}
+
+
+# The two database roles: the schema's owner migrates, the app connects as a role that owns nothing.
+
+
+def env_file(name: str) -> dict[str, str]:
+    """The NAME=value lines of an env file (comments and commented-out defaults left out)."""
+    lines = (PROJECT_DIR / name).read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if re.match(r"[A-Z][A-Z0-9_]*=", line))
+
+
+def test_compose_migrates_as_the_schema_owner_and_runs_the_app_as_its_own_role(compose):
+    services = compose["services"]
+    db, migrate = services["db"], services["migrate"]
+    owner, app = env_file(".env.owner.example"), env_file(".env.example")
+
+    # The owner's credentials (.env.owner) reach the database, which creates the role, and the
+    # migration, where they override the app's; no other container receives them.
+    assert {name for name, service in services.items() if ".env.owner" in str(service.get("env_file"))} == {
+        "db",
+        "migrate",
+    }
+    assert migrate["env_file"][-1] == db["env_file"] == ".env.owner"
+    assert set(owner) == {"DB_USER", "DB_PASSWORD", "DATABASE_URL"}
+    assert owner["DATABASE_URL"] == ""  # never .env's URL, which is the app's
+    assert owner["DB_USER"] != app["DB_USER"]
+    # migrate grants the role the app connects as (.env's DB_USER), which the database creates.
+    assert migrate["environment"]["DATABASE_APP_ROLE"] == db["environment"]["APP_DB_USER"] == "${DB_USER:-bankapi}"
+    assert db["environment"]["APP_DB_PASSWORD"].startswith("${DB_PASSWORD:")
+    assert "DATABASE_APP_ROLE" not in services["app"].get("environment", {})
+    assert ".env.owner" in (PROJECT_DIR / ".gitignore").read_text().splitlines()
+    assert ".env.*" in (PROJECT_DIR / ".dockerignore").read_text().splitlines()
+
+
+def compose_shell(command: str) -> str:
+    """A shell snippet of the compose file as the container runs it (compose turns `$$` into `$`)."""
+    return command.replace("$$", "$")
+
+
+@pytest.mark.parametrize("same", ["name", "password"])
+def test_compose_db_refuses_to_start_when_the_owner_and_the_app_role_share_a_name_or_password(compose, same):
+    entrypoint = compose["services"]["db"]["entrypoint"]
+    assert entrypoint[:2] == ["sh", "-c"]
+    environment = {"DB_USER": "bankapi_owner", "DB_PASSWORD": "owner-secret"}
+    environment.update(
+        APP_DB_USER=environment["DB_USER"] if same == "name" else "bankapi",
+        APP_DB_PASSWORD=environment["DB_PASSWORD"] if same == "password" else "app-secret",
+    )
+
+    result = subprocess.run(
+        ["sh", "-c", compose_shell(entrypoint[2])], env=environment, capture_output=True, text=True, timeout=30
+    )
+
+    assert result.returncode == 1
+    assert "need a name and a password each" in result.stderr
+
+
+@pytest.fixture
+def superuser_url() -> str:
+    """The PostgreSQL server the tests use, as the superuser they use, on its `postgres` database."""
+    return urlunsplit(urlsplit(this_runs_database_url())._replace(path="/postgres"))
+
+
+def test_compose_initdb_script_makes_an_owner_that_migrates_and_an_app_role_that_cannot_unguard_the_trail(
+    compose, superuser_url
+):
+    """The compose init script and migrate, run for real (against this machine's PostgreSQL)."""
+    script = compose_shell(compose["configs"]["bankapi-initdb"]["content"])
+    server = urlsplit(superuser_url)
+    suffix = f"{os.getpid()}_{secrets.token_hex(4)}"
+    owner, app, database = f"initdb_owner_{suffix}", f"initdb_app_{suffix}", f"initdb_db_{suffix}"
+    owner_password, app_password = secrets.token_hex(16), secrets.token_hex(16)
+    psql_environment = {
+        "PATH": os.environ["PATH"],
+        "PGHOST": server.hostname or "127.0.0.1",
+        "PGPORT": str(server.port or 5432),
+        "PGPASSWORD": server.password or "",
+        "POSTGRES_USER": server.username or "postgres",
+    }
+    try:
+        initdb = subprocess.run(
+            ["sh", "-c", script],
+            env={
+                **psql_environment,
+                "DB_USER": owner,
+                "DB_PASSWORD": owner_password,
+                "APP_DB_USER": app,
+                "APP_DB_PASSWORD": app_password,
+                "APP_DB_NAME": database,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert initdb.returncode == 0, initdb.stderr
+        # The migrate service's environment: .env's parts, .env.owner's user and password.
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=PROJECT_DIR,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "bankapi.settings.production",
+                "SECRET_KEY": "initdb-test-secret-key",
+                "JWT_SECRET_KEY": "initdb-test-jwt-secret-key-0123456789",
+                "REDIS_URL": "",
+                "DATABASE_URL": "",
+                "DB_NAME": database,
+                "DB_HOST": psql_environment["PGHOST"],
+                "DB_PORT": psql_environment["PGPORT"],
+                "DB_USER": owner,
+                "DB_PASSWORD": owner_password,
+                "DATABASE_APP_ROLE": app,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert migrate.returncode == 0, migrate.stderr
+        app_url = (
+            f"postgres://{app}:{app_password}@{psql_environment['PGHOST']}:{psql_environment['PGPORT']}/{database}"
+        )
+        with psycopg.connect(app_url, autocommit=True) as connection:
+            connection.execute(
+                "INSERT INTO audit_auditevent (occurred_at, actor_label, action, target_label, outcome, request_id,"
+                " changes) VALUES (now(), 'system', 'unlock', '', 'success', '', '{}')"
+            )
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+    finally:
+        with psycopg.connect(superuser_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connection.execute(f'DROP ROLE IF EXISTS "{app}"')
+            connection.execute(f'DROP ROLE IF EXISTS "{owner}"')
 
 
 def test_compose_static_volume_is_filled_by_collectstatic_and_served_by_nginx(compose, settings):
@@ -601,26 +744,33 @@ def test_workflow_runs_bandit_pip_audit_and_a_docker_build(workflow):
     assert re.search(r"^pip-audit .*-r requirements\.txt$", security, re.MULTILINE)
     assert "docker build" in docker
     assert "docker compose config" in docker
+    assert "cp .env.owner.example .env.owner" in docker  # compose needs the schema owner's file too
     assert "promtool" in docker
 
 
 # deploy/k8s ----------------------------------------------------------------------------------------------
 
 
+APP_SECRET, MIGRATE_SECRET = "bankapi-secrets", "bankapi-migrate-secrets"
+
+
 @pytest.fixture(scope="module")
 def manifests() -> dict[str, dict]:
+    """The documents by kind; the two Secrets (the app's, the schema owner's) by name."""
     documents = {}
     for path in sorted(K8S_DIR.glob("*.yaml")):
         for document in yaml.safe_load_all(path.read_text()):
-            assert document["kind"] not in documents, f"a second {document['kind']} in {path.name}"
-            documents[document["kind"]] = document
+            key = document["metadata"]["name"] if document["kind"] == "Secret" else document["kind"]
+            assert key not in documents, f"a second {key} in {path.name}"
+            documents[key] = document
     return documents
 
 
 def test_k8s_manifests_are_valid_against_the_kubernetes_schemas(manifests):
     assert set(manifests) == {
         "ConfigMap",
-        "Secret",
+        APP_SECRET,
+        MIGRATE_SECRET,
         "Deployment",
         "Service",
         "Job",
@@ -670,9 +820,7 @@ def test_k8s_pods_run_non_root_on_a_read_only_filesystem_with_writable_tmp_and_m
         assert [source["configMapRef"]["name"] for source in container["envFrom"] if "configMapRef" in source] == [
             manifests["ConfigMap"]["metadata"]["name"]
         ]
-        assert [source["secretRef"]["name"] for source in container["envFrom"] if "secretRef" in source] == [
-            manifests["Secret"]["metadata"]["name"]
-        ]
+        assert [source["secretRef"]["name"] for source in container["envFrom"] if "secretRef" in source] == [APP_SECRET]
     api = manifests["Deployment"]["spec"]["template"]["spec"]["containers"][0]
     assert {mount["mountPath"] for mount in api["volumeMounts"]} == {"/tmp", configmap["PROMETHEUS_MULTIPROC_DIR"]}  # noqa: S108
 
@@ -698,12 +846,41 @@ def test_k8s_service_pdb_and_hpa_select_the_deployment(manifests):
 
 def test_k8s_config_and_secret_name_only_variables_the_app_reads_and_hold_no_secret(manifests):
     readable = variables_settings_read() | variables_gunicorn_reads() | {"PROMETHEUS_MULTIPROC_DIR"}
-    secret = manifests["Secret"]["stringData"]
+    secret, migrate_secret = manifests[APP_SECRET]["stringData"], manifests[MIGRATE_SECRET]["stringData"]
 
     assert set(manifests["ConfigMap"]["data"]) <= readable
     assert set(secret) <= readable
     assert {"SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= set(secret)
-    assert all("change-me" in value for value in secret.values())
+    assert set(migrate_secret) == {"DATABASE_URL"}
+    assert all("change-me" in value for value in [*secret.values(), *migrate_secret.values()])
+
+
+def test_k8s_migrate_job_runs_as_the_schema_owner_and_the_deployment_as_the_app_role(manifests):
+    job = manifests["Job"]["spec"]["template"]["spec"]["containers"][0]
+    job_env = {variable["name"]: variable for variable in job["env"]}
+    app_url = urlsplit(manifests[APP_SECRET]["stringData"]["DATABASE_URL"])
+    owner_url = urlsplit(manifests[MIGRATE_SECRET]["stringData"]["DATABASE_URL"])
+
+    # The Job's own DATABASE_URL (env wins over envFrom) is the owner's, from the owner's Secret...
+    assert job_env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": MIGRATE_SECRET, "key": "DATABASE_URL"}
+    # ...and it grants the role the Deployment connects as: another role, on the same database.
+    assert job_env["DATABASE_APP_ROLE"]["value"] == app_url.username != owner_url.username
+    assert (app_url.hostname, app_url.path) == (owner_url.hostname, owner_url.path)
+    # The Deployment never sees the owner's Secret, nor a role to grant.
+    deployment = manifests["Deployment"]
+    assert MIGRATE_SECRET not in json.dumps(deployment)
+    assert "DATABASE_APP_ROLE" not in json.dumps(deployment) + json.dumps(manifests["ConfigMap"])
+    assert manifests[MIGRATE_SECRET]["metadata"]["labels"]["app.kubernetes.io/component"] == "migrate"
+
+
+def test_k8s_believes_x_forwarded_for_only_from_the_ingress_controllers_pod_network(manifests):
+    config = manifests["ConfigMap"]["data"]
+    networks = [ipaddress.ip_network(cidr) for cidr in config["TRUSTED_PROXY_NETWORKS"].split(",")]
+
+    assert config["TRUSTED_PROXY_COUNT"] == "1"
+    # The same peers gunicorn believes X-Forwarded-Proto from; never loopback (the default) alone.
+    assert networks == [ipaddress.ip_network(config["FORWARDED_ALLOW_IPS"])]
+    assert not any(network.is_loopback for network in networks)
 
 
 # Dockerfile -------------------------------------------------------------------------------------------------
