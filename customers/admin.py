@@ -1,7 +1,7 @@
 """
-The Django admin site for staff: customers (with freeze, unfreeze, close and unlock actions) and
-the read-only audit trail. Every write goes through the same services as the API, so the admin
-site obeys the same rules and leaves the same audit events. Only active admins get in
+The Django admin site for staff: customers (with freeze, unfreeze, close and unlock actions; the
+read-only audit trail is audit.admin's). Every write goes through the same services as the API, so
+the admin site obeys the same rules and leaves the same audit events. Only active admins get in
 (User.is_staff); auditors use the read-only API.
 """
 
@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.services import EDITABLE_FIELDS, lockout_clear, user_create
 from accounts.validators import normalize_name
-from audit.models import AuditEvent
 from bankapi.errors import BankAPIError
 from customers import selectors, services
 
@@ -122,23 +121,3 @@ class CustomerAdmin(admin.ModelAdmin):
         for customer in queryset:
             lockout_clear(identifier=customer.account_number, actor=request.user)
         self.message_user(request, f"Unlocked {queryset.count()} customer(s).", messages.SUCCESS)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the database refuses changes to audit events anyway."""
-
-    list_display = ["occurred_at", "action", "outcome", "actor_label", "target_label", "ip", "request_id"]
-    list_filter = ["action", "outcome"]
-    search_fields = ["=target_label", "=actor_label", "=request_id"]
-    ordering = ["-occurred_at", "-id"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
