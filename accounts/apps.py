@@ -6,5 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        # Registers the rate settings' system check (the rate limits guard these endpoints).
-        from bankapi import ratelimits  # noqa: F401
+        # Registers the system checks of the rate settings and the trusted proxies (the rate limits
+        # and the lockout guarding these endpoints count by client IP).
+        from bankapi import client_ip, ratelimits  # noqa: F401

@@ -9,15 +9,15 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.models import User
-from accounts.selectors import user_get_by_public_id
-from accounts.tokens import TOKEN_VERSION_CLAIM
+from accounts.selectors import user_get_for_session
+from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM
 
 
 class BearerTokenAuthentication(JWTAuthentication):
     """
     Accepts `Authorization: Bearer <access token>` only. The user is read from the database on
-    every request, so a frozen, closed or demoted user loses access at once, and a token older than
-    the user's last password change (its `ver` claim) is refused.
+    every request, so a frozen, closed or demoted user loses access at once; a token older than the
+    user's last revocation (its `ver` claim) or of a session that logout ended (`sid`) is refused.
     """
 
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
@@ -27,7 +27,7 @@ class BearerTokenAuthentication(JWTAuthentication):
             raise AuthenticationFailed("Token is invalid or expired.") from exc
 
     def get_user(self, validated_token: Token) -> User:
-        user = user_get_by_public_id(str(validated_token.get("sub", "")))
+        user = user_get_for_session(str(validated_token.get("sub", "")), str(validated_token.get(SESSION_CLAIM, "")))
         if user is None or not user.is_active:
             raise AuthenticationFailed("Token is invalid or expired.")
         if validated_token.get(TOKEN_VERSION_CLAIM) != user.token_version:

@@ -11,6 +11,7 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models.functions import Concat, Lower
+from django.utils import timezone
 
 from accounts.managers import UserManager
 from accounts.validators import validate_date_of_birth, validate_name, validate_phone
@@ -41,7 +42,8 @@ class User(AbstractBaseUser):
     date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    # Bumped on password change and close: every token carrying an older value stops working.
+    # Bumped when every token of the user must stop at once (a password change, a role change, a
+    # freeze or close, a refresh token replayed): every token carrying an older value is refused.
     token_version = models.PositiveIntegerField(default=0, editable=False)
     # Lower-cased "first last", kept by the database, for the staff name search (trigram-indexed
     # on PostgreSQL: see migration 0003).
@@ -105,3 +107,20 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label: str) -> bool:
         return self.is_staff
+
+
+class EndedSession(models.Model):
+    """
+    A login session that logout ended. Every token of one login (its refresh token, each rotation,
+    and the access tokens issued with them) carries the session's id as `sid`; a token whose session
+    is listed here is refused at once, while the user's other sessions go on. A row can go once every
+    token of its session has expired (`expires_at`; `manage.py flushexpiredtokens` deletes it).
+    """
+
+    sid = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    ended_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.sid)

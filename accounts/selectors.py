@@ -4,8 +4,10 @@ Provides the reads of users that more than one caller needs.
 
 import uuid
 
+from django.db.models import Exists
+
 from accounts.account_numbers import is_account_number
-from accounts.models import User
+from accounts.models import EndedSession, User
 
 
 def user_get_by_login_identifier(identifier: str) -> User | None:
@@ -29,13 +31,17 @@ def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
     return users.exists()
 
 
-def user_get_by_public_id(public_id: str) -> User | None:
-    """The user a token names; every authenticated request asks, so the query stays unordered and plain."""
+def user_get_for_session(public_id: str, session_id: str) -> User | None:
+    """
+    The user a token names, unless the token's session has ended (logout). Every authenticated
+    request asks, so both questions go in one plain, unordered statement.
+    """
     try:
-        parsed = uuid.UUID(public_id)
+        parsed_user, parsed_session = uuid.UUID(public_id), uuid.UUID(session_id)
     except ValueError:
         return None
+    session_ended = Exists(EndedSession.objects.filter(sid=parsed_session))
     try:
-        return User.objects.get(public_id=parsed)
+        return User.objects.filter(~session_ended).get(public_id=parsed_user)
     except User.DoesNotExist:
         return None

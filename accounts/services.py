@@ -3,12 +3,15 @@ Provides every write to users and their tokens: views, admin actions and managem
 call these, so each rule is written once.
 """
 
-from datetime import date
+import uuid
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
@@ -16,9 +19,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import lockout
-from accounts.models import Role, User
-from accounts.selectors import email_is_taken, user_get_by_public_id
-from accounts.tokens import TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair
+from accounts.models import EndedSession, Role, User
+from accounts.selectors import email_is_taken, user_get_for_session
+from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair, longest_token_lifetime
 from audit.models import Action, Outcome
 from audit.services import SYSTEM_ACTOR, audit_record, field_changes
 from bankapi.errors import (
@@ -122,23 +125,29 @@ class _UnusableRefreshToken(Exception):
 
 
 def _decode_refresh(raw_refresh: str) -> dict:
-    """The verified payload of a refresh token (signature, expiry, issuer, audience, type)."""
+    """The verified payload of a refresh token (signature, expiry, issuer, audience, type, session)."""
     try:
         payload = token_backend.decode(raw_refresh, verify=True)
     except TokenBackendExpiredToken as exc:
         raise _UnusableRefreshToken("Token is expired.", expired=True) from exc
     except TokenBackendError as exc:
         raise _UnusableRefreshToken("Token is invalid.") from exc
-    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload or "exp" not in payload:
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or not {"jti", "exp", SESSION_CLAIM} <= payload.keys():
         raise _UnusableRefreshToken("Token is not a refresh token.")
+    try:
+        payload[SESSION_CLAIM] = uuid.UUID(str(payload[SESSION_CLAIM]))
+    except ValueError as exc:
+        raise _UnusableRefreshToken("Token is invalid.") from exc
     return payload
 
 
 def tokens_refresh(*, raw_refresh: str) -> TokenPair:
     """
-    Rotate a refresh token: it is blacklisted and a new pair is issued. The blacklist row is the
-    arbiter, so of two concurrent uses of one token only one succeeds. A second use of a rotated
-    token means it leaked (or a client replayed it): every token of that user is revoked, as OAuth's
+    Rotate a refresh token: it is blacklisted and a new pair of the same session is issued. The
+    blacklist row is the arbiter, so of several concurrent uses of one token exactly one succeeds.
+    The others, arriving within JWT_REFRESH_RACE_SECONDS of that use, lost a race (two tabs, an
+    app's parallel calls): they get 401 and the winner's pair keeps working. A use after that
+    window is a replay of a token that leaked: every token of the user is revoked, as OAuth's
     refresh-token rotation advises, and the reuse is audited.
     """
     unusable = NotAuthenticatedError("Refresh token is invalid, expired or revoked.")
@@ -146,12 +155,15 @@ def tokens_refresh(*, raw_refresh: str) -> TokenPair:
         payload = _decode_refresh(raw_refresh)
     except _UnusableRefreshToken as exc:
         raise unusable from exc
-    user = user_get_by_public_id(str(payload.get(api_settings.USER_ID_CLAIM, "")))
+    user = user_get_for_session(str(payload.get(api_settings.USER_ID_CLAIM, "")), str(payload[SESSION_CLAIM]))
     if user is None or not user.is_active or payload.get(TOKEN_VERSION_CLAIM) != user.token_version:
         raise unusable
     with transaction.atomic():
-        if _blacklist(payload, user=user):
-            return issue_token_pair(user)
+        used_at = _blacklist(payload, user=user)
+        if used_at is None:
+            return issue_token_pair(user, session_id=payload[SESSION_CLAIM])
+    if timezone.now() - used_at <= timedelta(seconds=settings.JWT_REFRESH_RACE_SECONDS):
+        raise unusable
     with transaction.atomic():
         audit_record(action=Action.TOKEN_REUSE_DETECTED, target=user, outcome=Outcome.REFUSED)
         user_revoke_tokens(user=user, actor=None)
@@ -160,8 +172,9 @@ def tokens_refresh(*, raw_refresh: str) -> TokenPair:
 
 def user_logout(*, user: User, raw_refresh: str) -> None:
     """
-    Revoke the caller's refresh token. Revoking one that is already revoked or expired succeeds:
-    the token is unusable either way.
+    End the session of the given refresh token: that token, its rotations and the access tokens
+    issued with them stop working at once; the user's other sessions go on. Ending a session that
+    has already ended, or giving an expired token, succeeds: the token is unusable either way.
     """
     try:
         payload = _decode_refresh(raw_refresh)
@@ -172,18 +185,26 @@ def user_logout(*, user: User, raw_refresh: str) -> None:
     if payload.get(api_settings.USER_ID_CLAIM) != str(user.public_id):
         raise InvalidRefreshTokenError("Token does not belong to the authenticated user.")
     with transaction.atomic():
-        if _blacklist(payload, user=user):
+        _blacklist(payload, user=user)
+        _, ended_now = EndedSession.objects.get_or_create(
+            sid=payload[SESSION_CLAIM],
+            defaults={"user": user, "expires_at": timezone.now() + longest_token_lifetime()},
+        )
+        if ended_now:
             audit_record(action=Action.LOGOUT, actor=user, target=user)
 
 
-def _blacklist(payload: dict, *, user: User) -> bool:
-    """Blacklist the token with this payload; False when it already was."""
+def _blacklist(payload: dict, *, user: User) -> datetime | None:
+    """
+    Blacklist the token with this payload. Returns None when this call blacklisted it, else when it
+    was blacklisted (waiting, on a concurrent first use, until that transaction has committed).
+    """
     outstanding, _ = OutstandingToken.objects.get_or_create(
         jti=payload[api_settings.JTI_CLAIM],
         defaults={"user": user, "token": "", "expires_at": datetime_from_epoch(payload["exp"])},
     )
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    return created
+    blacklisted, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return None if created else blacklisted.blacklisted_at
 
 
 def user_change_password(*, request: HttpRequest, user: User, current_password: str, new_password: str) -> None:

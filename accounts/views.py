@@ -125,8 +125,13 @@ class TokenRefreshView(APIView):
     @extend_schema(
         summary="Rotate a refresh token",
         description=(
-            "Returns a new token pair and revokes the refresh token sent; a used, revoked, expired or "
-            "forged one gets 401. Rate-limited per client IP (`RATE_LOGIN`, a bucket of its own)."
+            "Returns a new token pair of the same session and revokes the refresh token sent; a used, "
+            "revoked, expired or forged one, or one of a session that logout ended, gets 401. Of "
+            "simultaneous refreshes with one token exactly one succeeds, and the pair it gets keeps "
+            "working: the others, arriving within `JWT_REFRESH_RACE_SECONDS` (default 10) of it, get 401 "
+            "and revoke nothing. A used token replayed after that window is taken for a leaked one: every "
+            "token of the user is revoked (audited as `token_reuse_detected`). Rate-limited per client IP "
+            "(`RATE_LOGIN`, a bucket of its own)."
         ),
         tags=[AUTH_TAG],
         auth=[],
@@ -141,18 +146,20 @@ class TokenRefreshView(APIView):
 
 
 class LogoutView(APIView):
-    """Revoke the caller's refresh token."""
+    """End the session of the given refresh token."""
 
     @extend_schema(
         summary="Log out",
         description=(
-            "Revokes the given refresh token. One that is already revoked or expired also gets 204; "
-            "one that is malformed, forged, not a refresh token or someone else's is 400 on `refresh`."
+            "Ends the session of the given refresh token: that token, its rotations and the access tokens "
+            "issued with them stop working at once; the user's other sessions go on. A session that has "
+            "already ended, or an expired refresh token, also gets 204; a token that is malformed, forged, "
+            "not a refresh token or someone else's is 400 on `refresh`."
         ),
         tags=[AUTH_TAG],
         request=LogoutSerializer,
         responses={
-            204: OpenApiResponse(description="The refresh token is revoked."),
+            204: OpenApiResponse(description="The session has ended; its tokens are refused from now on."),
             **problem_responses(400, 401, 413, 415, 429, 503),
         },
     )

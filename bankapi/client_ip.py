@@ -3,32 +3,73 @@ The one rule that decides a request's client IP, shared by the rate limits, the 
 and the audit trail.
 """
 
+import functools
 import ipaddress
 from contextvars import ContextVar, Token
 
 from django.conf import settings
+from django.core import checks
 from django.http import HttpRequest
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def client_ip(request: HttpRequest) -> str:
     """
     `REMOTE_ADDR`, unless TRUSTED_PROXY_COUNT proxies in front each append the address they
-    received the request from to X-Forwarded-For: then the client is the entry that many places
-    from the right. Anything the client itself put further left is ignored, so it cannot forge
-    its way into another bucket.
+    received the request from to X-Forwarded-For. Then X-Forwarded-For is read from the right, one
+    hop per proxy, and only while the address that handed the request on is a trusted proxy (in
+    TRUSTED_PROXY_NETWORKS): the first address that is not, or the one reached after that many
+    hops, is the client. So a client that reaches an instance directly, bypassing the proxies,
+    cannot choose its own address, and anything a client put further left is ignored. A malformed
+    entry where an address should be gives the peer itself.
     """
     remote_addr = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104  # nosec B104
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
         return remote_addr
+    networks = trusted_proxy_networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if len(forwarded) < proxies:
-        return remote_addr
-    candidate = forwarded[-proxies]
+    address = remote_addr
+    for _ in range(hops):
+        if not forwarded or not _is_in(address, networks):
+            return address
+        try:
+            address = str(ipaddress.ip_address(forwarded.pop()))
+        except ValueError:
+            return remote_addr
+    return address
+
+
+@functools.lru_cache(maxsize=4)
+def trusted_proxy_networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs)
+
+
+def _is_in(address: str, networks: tuple[IPNetwork, ...]) -> bool:
     try:
-        return str(ipaddress.ip_address(candidate))
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        return remote_addr
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # a dual-stack socket's view of an IPv4 peer
+    return any(ip in network for network in networks)
+
+
+@checks.register(checks.Tags.security)
+def check_trusted_proxy_networks(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
+    """A malformed network would fail every request: refuse to start with one instead."""
+    try:
+        trusted_proxy_networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
+    except ValueError as exc:
+        return [
+            checks.Error(
+                f"TRUSTED_PROXY_NETWORKS: {exc}",
+                hint="List CIDRs separated by commas, like 10.0.0.0/8,::1/128.",
+                id="bankapi.E002",
+            )
+        ]
+    return []
 
 
 _current_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)

@@ -93,8 +93,9 @@ class SecurityHeadersMiddleware:
     Sets the headers that never change from one response to the next, computed once: the Content
     Security Policy (django-csp's builder, from CONTENT_SECURITY_POLICY for the API and
     CONTENT_SECURITY_POLICY_BROWSER_PAGES for the admin site, the API docs and their static files),
-    and `Cache-Control: no-store` unless a view chose otherwise: responses here carry personal data,
-    tokens or security decisions, and no shared cache should keep them.
+    and `Cache-Control: no-store` on every response (added to whatever a view chose, such as the admin
+    site's `never_cache`): responses here carry personal data, tokens or security decisions, and no
+    cache should keep them.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -109,8 +110,11 @@ class SecurityHeadersMiddleware:
         if "Content-Security-Policy" not in headers:
             browser_page = request.path_info.startswith(self.browser_pages)
             headers["Content-Security-Policy"] = self.browser_policy if browser_page else self.api_policy
-        if "Cache-Control" not in headers:
+        cache_control = headers.get("Cache-Control")
+        if cache_control is None:
             headers["Cache-Control"] = "no-store"
+        elif "no-store" not in cache_control:
+            headers["Cache-Control"] = f"{cache_control}, no-store"
         return response
 
 

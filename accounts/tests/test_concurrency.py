@@ -5,6 +5,7 @@ production settings and password hasher.
 """
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +18,8 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import wait_for_fresh_rate_window
 
 LOGIN = "/api/v1/auth/login"
+REFRESH = "/api/v1/auth/token/refresh"
+PROFILE = "/api/v1/profile"
 pytestmark = [pytest.mark.live_server, pytest.mark.usefixtures("production_hashers")]
 
 
@@ -107,14 +110,63 @@ def test_forwarded_for_appended_by_a_trusted_proxy_gives_each_client_a_bucket(li
     assert outcomes == {(401, "invalid_credentials"): 20}
 
 
+def test_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_shares_its_bucket(live_server_factory):
+    # A proxy is configured, but these clients reach the instance directly from 127.0.0.1, which is
+    # not in the trusted networks: whatever X-Forwarded-For they send, they share one bucket.
+    server = live_server_factory(
+        workers=3, RATE_LOGIN="10/m", TRUSTED_PROXY_COUNT="1", TRUSTED_PROXY_NETWORKS="10.0.0.0/8"
+    )
+    wait_for_fresh_rate_window("ip:127.0.0.1", 60)
+    bodies = [{"email": f"visitor{n}@example.com", "password": "some wrong password"} for n in range(20)]
+    headers = [{"X-Forwarded-For": f"203.0.113.{n}"} for n in range(20)]
+
+    outcomes = _outcomes(_burst(server.url + LOGIN, bodies, headers))
+
+    assert outcomes == {(401, "invalid_credentials"): 10, (429, "rate_limited"): 10}
+
+
 def test_one_refresh_token_used_simultaneously_rotates_exactly_once(live_server_factory):
     customer = UserFactory()
     server = live_server_factory(workers=3, RATE_LOGIN="1000/m")
     tokens = server.post(LOGIN, {"email": customer.email, "password": DEFAULT_PASSWORD}).json()
 
-    responses = _burst(server.url + "/api/v1/auth/token/refresh", [{"refresh": tokens["refresh"]}] * 12)
+    responses = _burst(server.url + REFRESH, [{"refresh": tokens["refresh"]}] * 12)
 
     assert Counter(r.status_code for r in responses) == {200: 1, 401: 11}
+
+
+def test_the_losers_of_a_refresh_race_leave_the_winners_pair_working(live_server_factory):
+    from audit.models import Action, AuditEvent
+
+    customer = UserFactory()
+    server = live_server_factory(workers=3, RATE_LOGIN="1000/m")
+    tokens = server.post(LOGIN, {"email": customer.email, "password": DEFAULT_PASSWORD}).json()
+
+    responses = _burst(server.url + REFRESH, [{"refresh": tokens["refresh"]}] * 12)
+
+    (winner,) = [r.json() for r in responses if r.status_code == 200]
+    assert server.get(PROFILE, headers={"Authorization": f"Bearer {winner['access']}"}).status_code == 200
+    assert server.post(REFRESH, {"refresh": winner["refresh"]}).status_code == 200
+    assert not AuditEvent.objects.filter(action__in=[Action.TOKEN_REUSE_DETECTED, Action.TOKEN_REVOKED]).exists()
+
+
+def test_a_replay_after_the_race_window_revokes_the_family_and_is_audited(live_server_factory):
+    from audit.models import Action, AuditEvent
+
+    customer = UserFactory()
+    server = live_server_factory(workers=3, RATE_LOGIN="1000/m", JWT_REFRESH_RACE_SECONDS="1")
+    tokens = server.post(LOGIN, {"email": customer.email, "password": DEFAULT_PASSWORD}).json()
+    winner = server.post(REFRESH, {"refresh": tokens["refresh"]}).json()
+    time.sleep(1.5)
+
+    replay = server.post(REFRESH, {"refresh": tokens["refresh"]})
+
+    assert replay.status_code == 401
+    assert server.get(PROFILE, headers={"Authorization": f"Bearer {winner['access']}"}).status_code == 401
+    assert server.post(REFRESH, {"refresh": winner["refresh"]}).status_code == 401
+    assert (
+        AuditEvent.objects.filter(action=Action.TOKEN_REUSE_DETECTED, target_label=customer.account_number).count() == 1
+    )
 
 
 def test_simultaneous_registrations_of_one_email_create_exactly_one_customer(live_server_factory):

@@ -187,14 +187,26 @@ def test_logout_revokes_the_refresh_token(api_client, customer):
     _assert_not_authenticated(api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json"))
 
 
-def test_logout_twice_is_still_no_content(api_client, customer):
+def test_logout_of_a_session_that_has_already_ended_is_still_no_content(api_client, customer):
+    tokens = login(api_client, customer)
+    other_session = login(api_client, customer)
+    api_client.post(
+        LOGOUT, {"refresh": tokens["refresh"]}, format="json", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}"
+    )
+
+    response = api_client.post(
+        LOGOUT, {"refresh": tokens["refresh"]}, format="json", HTTP_AUTHORIZATION=f"Bearer {other_session['access']}"
+    )
+
+    assert response.status_code == 204
+
+
+def test_logout_again_with_the_ended_sessions_access_token_is_not_authenticated(api_client, customer):
     tokens = login(api_client, customer)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens['access']}"}
     api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json", **auth)
 
-    response = api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json", **auth)
-
-    assert response.status_code == 204
+    _assert_not_authenticated(api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json", **auth))
 
 
 def test_logout_requires_authentication(api_client, customer):
@@ -251,3 +263,117 @@ def test_password_change_revokes_tokens_issued_before(api_client, customer):
     _assert_not_authenticated(api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json"))
     fresh = login(api_client, customer, password="an entirely new passphrase")
     assert _profile_with(api_client, fresh["access"]).status_code == 200
+
+
+# Sessions: logout ends one, and only one --------------------------------------------------------
+
+
+def _logout(api_client, tokens: dict, refresh: str | None = None):
+    return api_client.post(
+        LOGOUT,
+        {"refresh": refresh or tokens["refresh"]},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {tokens['access']}",
+    )
+
+
+def test_logout_stops_the_sessions_access_token_at_once(api_client, customer):
+    tokens = login(api_client, customer)
+
+    assert _logout(api_client, tokens).status_code == 204
+
+    _assert_not_authenticated(_profile_with(api_client, tokens["access"]))
+
+
+def test_logout_with_an_earlier_refresh_token_ends_its_rotations_too(api_client, customer):
+    tokens = login(api_client, customer)
+    rotated = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+
+    assert _logout(api_client, rotated, refresh=tokens["refresh"]).status_code == 204
+
+    _assert_not_authenticated(_profile_with(api_client, rotated["access"]))
+    _assert_not_authenticated(api_client.post(REFRESH, {"refresh": rotated["refresh"]}, format="json"))
+
+
+def test_logout_leaves_the_users_other_sessions_working(api_client, customer):
+    phone = login(api_client, customer)
+    laptop = login(api_client, customer)
+
+    _logout(api_client, phone)
+
+    assert _profile_with(api_client, laptop["access"]).status_code == 200
+    assert api_client.post(REFRESH, {"refresh": laptop["refresh"]}, format="json").status_code == 200
+
+
+def test_tokens_of_one_login_share_a_session_and_rotation_keeps_it(api_client, customer):
+    tokens = login(api_client, customer)
+    rotated = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+    other_login = login(api_client, customer)
+
+    assert len({_claims(tokens["access"])["sid"], _claims(tokens["refresh"])["sid"]}) == 1
+    assert _claims(rotated["access"])["sid"] == _claims(tokens["access"])["sid"] == _claims(rotated["refresh"])["sid"]
+    assert _claims(other_login["access"])["sid"] != _claims(tokens["access"])["sid"]
+
+
+def test_an_access_token_without_a_session_is_refused(api_client, customer):
+    claims = _claims(login(api_client, customer)["access"])
+    del claims["sid"]
+
+    _assert_not_authenticated(_profile_with(api_client, _sign(claims)))
+
+
+def test_a_refresh_token_without_a_session_is_refused(api_client, customer):
+    claims = _claims(login(api_client, customer)["refresh"])
+    del claims["sid"]
+
+    _assert_not_authenticated(api_client.post(REFRESH, {"refresh": _sign(claims)}, format="json"))
+
+
+def test_flushexpiredtokens_forgets_ended_sessions_whose_tokens_have_all_expired(api_client, customer):
+    from django.core.management import call_command
+
+    from accounts.models import EndedSession
+
+    for tokens in (login(api_client, customer), login(api_client, customer)):
+        _logout(api_client, tokens)
+    expired, current = EndedSession.objects.order_by("ended_at")
+    EndedSession.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    call_command("flushexpiredtokens")
+
+    assert list(EndedSession.objects.values_list("sid", flat=True)) == [current.sid]
+
+
+# Refresh races and replays ------------------------------------------------------------------------
+
+
+def test_a_second_use_within_the_race_window_is_refused_and_the_winners_pair_keeps_working(
+    api_client, customer, settings
+):
+    settings.JWT_REFRESH_RACE_SECONDS = 60
+    tokens = login(api_client, customer)
+    winner = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+
+    _assert_not_authenticated(api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json"))
+
+    assert _profile_with(api_client, winner["access"]).status_code == 200
+    assert api_client.post(REFRESH, {"refresh": winner["refresh"]}, format="json").status_code == 200
+
+
+def test_a_replay_after_the_race_window_revokes_every_token_of_the_user(api_client, customer, settings):
+    settings.JWT_REFRESH_RACE_SECONDS = 0
+    tokens = login(api_client, customer)
+    other_session = login(api_client, customer)
+    winner = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+
+    _assert_not_authenticated(api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json"))
+
+    _assert_not_authenticated(_profile_with(api_client, winner["access"]))
+    _assert_not_authenticated(_profile_with(api_client, other_session["access"]))
+    _assert_not_authenticated(api_client.post(REFRESH, {"refresh": winner["refresh"]}, format="json"))
+
+
+def test_the_race_window_defaults_to_ten_seconds():
+    from bankapi.settings import base
+
+    assert base.JWT_REFRESH_RACE_SECONDS == 10

@@ -132,6 +132,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Ahead of simplejwt and django-axes: its management commands of the same name replace theirs
+    # (flushexpiredtokens also forgets ended sessions; axes' resets go through the audited unlock).
+    "accounts",
     "rest_framework_simplejwt.token_blacklist",
     "axes",
     "drf_spectacular",
@@ -139,7 +142,6 @@ INSTALLED_APPS = [
     "django_prometheus",
     "corsheaders",
     "csp",
-    "accounts",
     "audit",
     "customers",
     "monitoring",
@@ -182,11 +184,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions, the logged-in user and messages serve the admin site only; the API is token-authenticated.
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Outermost, so that every response carries the request id, the CSP and no-store, whichever
+    # middleware below answers it (CORS preflights, the body-size limit, a redirect, axes' lockout).
     "bankapi.middleware.RequestIdMiddleware",
+    "bankapi.middleware.SecurityHeadersMiddleware",  # CSP and no-store, computed once
     "bankapi.middleware.ProblemDetailsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "bankapi.middleware.SecurityHeadersMiddleware",  # CSP and no-store, computed once
     "bankapi.middleware.RequestBodyLimitMiddleware",
     "bankapi.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -269,6 +273,9 @@ CORS_EXPOSE_HEADERS = ["etag", "retry-after", "x-request-id", "idempotent-replay
 CORS_URLS_REGEX = r"^/api/.*$"
 # How many proxies in front of the app append to X-Forwarded-For. 0: trust only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The addresses of those proxies (CIDRs): X-Forwarded-For is believed only from them, so that a
+# client reaching an instance directly cannot choose its own address (and rate-limit bucket).
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
@@ -289,6 +296,10 @@ REST_FRAMEWORK = {
 JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=60)
 JWT_STAFF_ACCESS_MINUTES = env.int("JWT_STAFF_ACCESS_MINUTES", default=15)
 JWT_REFRESH_MINUTES = env.int("JWT_REFRESH_MINUTES", default=1440)
+# Of simultaneous refreshes with one token, the losers arriving within this many seconds of the
+# winner's use get 401 and revoke nothing (two tabs, an app's parallel calls, a retry after a lost
+# response); a use after it is a replay of a leaked token and revokes every token of the user.
+JWT_REFRESH_RACE_SECONDS = env.int("JWT_REFRESH_RACE_SECONDS", default=10)
 JWT_ISSUER = env.str("JWT_ISSUER", default="bankapi")
 JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="bankapi-clients")
 SIMPLE_JWT = {

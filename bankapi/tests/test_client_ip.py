@@ -1,16 +1,24 @@
 """
 The client IP is REMOTE_ADDR unless TRUSTED_PROXY_COUNT proxies in front each append to
-X-Forwarded-For: then it is the entry that many places from the right, and whatever the client
-wrote further left is ignored. The rate limits count by this address.
+X-Forwarded-For: then it is read from the right, one entry per proxy, and only while the address
+that handed the request on is a trusted proxy (TRUSTED_PROXY_NETWORKS); whatever the client wrote
+further left is ignored. The rate limits count by this address.
 """
 
 import pytest
+from django.core import checks
 from django.test import RequestFactory
 
 from bankapi.client_ip import client_ip
 
-REMOTE_ADDR = "10.0.0.1"
+REMOTE_ADDR = "10.0.0.1"  # the proxy in front, in the trusted network these tests set
+PROXY_NETWORKS = ["10.0.0.0/8"]
 LOGIN = "/api/v1/auth/login"
+
+
+@pytest.fixture(autouse=True)
+def _proxies_in_ten_slash_eight(settings):
+    settings.TRUSTED_PROXY_NETWORKS = PROXY_NETWORKS
 
 
 def request_with(forwarded_for: str | None = None, remote_addr: str = REMOTE_ADDR):
@@ -23,8 +31,16 @@ def request_with(forwarded_for: str | None = None, remote_addr: str = REMOTE_ADD
 # No trusted proxy --------------------------------------------------------------------------------
 
 
-def test_default_is_to_trust_no_proxy(settings):
-    assert settings.TRUSTED_PROXY_COUNT == 0
+def test_default_is_to_trust_no_proxy():
+    from bankapi.settings import base
+
+    assert base.TRUSTED_PROXY_COUNT == 0
+
+
+def test_default_trusted_proxy_networks_are_loopback_only():
+    from bankapi.settings import base
+
+    assert base.TRUSTED_PROXY_NETWORKS == ["127.0.0.0/8", "::1/128"]
 
 
 def test_without_proxies_remote_addr_is_the_client(settings):
@@ -119,10 +135,52 @@ def test_two_proxies_ignore_a_forged_left_prefix(settings):
     assert client_ip(request_with("198.51.100.99, 203.0.113.7, 10.1.1.1")) == "203.0.113.7"
 
 
-def test_two_proxies_with_one_entry_fall_back_to_remote_addr(settings):
+def test_two_proxies_with_one_entry_take_the_address_the_trusted_proxy_saw(settings):
+    settings.TRUSTED_PROXY_COUNT = 2  # the outer proxy was bypassed: its peer is the client
+
+    assert client_ip(request_with("203.0.113.7")) == "203.0.113.7"
+
+
+def test_two_proxies_believe_the_inner_entry_only_when_it_is_a_trusted_proxy(settings):
     settings.TRUSTED_PROXY_COUNT = 2
 
-    assert client_ip(request_with("203.0.113.7")) == REMOTE_ADDR
+    assert client_ip(request_with("198.51.100.99, 203.0.113.7")) == "203.0.113.7"
+    assert client_ip(request_with("198.51.100.99, 10.1.1.1")) == "198.51.100.99"
+
+
+# A peer that is not a trusted proxy --------------------------------------------------------------
+
+
+def test_x_forwarded_for_from_a_peer_outside_the_trusted_networks_is_ignored(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    assert client_ip(request_with("203.0.113.7", remote_addr="192.0.2.50")) == "192.0.2.50"
+
+
+def test_x_forwarded_for_from_loopback_is_believed_by_default(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+    assert client_ip(request_with("203.0.113.7", remote_addr="127.0.0.1")) == "203.0.113.7"
+    assert client_ip(request_with("203.0.113.7", remote_addr="::1")) == "203.0.113.7"
+    assert client_ip(request_with("203.0.113.7", remote_addr=REMOTE_ADDR)) == REMOTE_ADDR
+
+
+def test_an_ipv4_proxy_seen_through_a_dual_stack_socket_is_trusted(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    assert client_ip(request_with("203.0.113.7", remote_addr="::ffff:10.0.0.1")) == "203.0.113.7"
+
+
+def test_a_malformed_trusted_proxy_network_stops_the_service_from_starting(settings):
+    from bankapi.client_ip import check_trusted_proxy_networks
+
+    settings.TRUSTED_PROXY_NETWORKS = ["10.0.0.0/8", "not-a-network"]
+
+    errors = check_trusted_proxy_networks()
+
+    assert [error.id for error in errors] == ["bankapi.E002"]
+    assert all(error.level == checks.ERROR for error in errors)
 
 
 def test_two_proxies_with_a_non_ip_client_entry_fall_back_to_remote_addr(settings):
@@ -155,6 +213,18 @@ def test_forged_x_forwarded_for_does_not_escape_the_login_rate_limit(api_client,
     assert first.status_code == 401
     assert second.status_code == 429
     assert second.json()["code"] == "rate_limited"
+
+
+@pytest.mark.django_db
+def test_a_client_reaching_the_instance_directly_cannot_choose_its_login_bucket(api_client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.RATE_LOGIN = "1/m"
+
+    first = login_from(api_client, "198.51.100.1", remote_addr="192.0.2.50")
+    forged = login_from(api_client, "198.51.100.2", remote_addr="192.0.2.50")
+
+    assert first.status_code == 401
+    assert forged.status_code == 429
 
 
 @pytest.mark.django_db

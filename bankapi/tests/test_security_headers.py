@@ -151,3 +151,62 @@ def test_forwarded_proto_from_an_untrusted_address_is_ignored(live_server_factor
 
     assert response.status_code == 301
     assert "Strict-Transport-Security" not in response.headers
+
+
+# no-store and X-Request-ID, whichever layer answers ---------------------------------------------
+
+
+def _assert_no_store_and_request_id(response) -> None:
+    assert "no-store" in response["Cache-Control"], (response.status_code, dict(response.headers))
+    assert response["X-Request-ID"]
+
+
+def test_a_payload_too_large_for_an_authenticated_request_is_not_stored(auth_client):
+    response = auth_client.generic("PATCH", "/api/v1/profile", "x" * 70_000, content_type="application/json")
+
+    assert response.status_code == 413
+    _assert_no_store_and_request_id(response)
+
+
+def test_a_cors_preflight_answered_by_the_cors_middleware_is_not_stored(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+
+    response = Client().options(
+        "/api/v1/profile",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+    )
+
+    assert response["Access-Control-Allow-Origin"] == "https://app.example.com"
+    _assert_no_store_and_request_id(response)
+
+
+def test_the_https_redirect_is_not_stored(settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = Client().get("/api/v1/profile")
+
+    assert response.status_code == 301
+    _assert_no_store_and_request_id(response)
+
+
+def test_a_request_for_a_host_not_served_is_not_stored():
+    response = Client().get("/api/v1/profile", HTTP_HOST="evil.example.com")
+
+    assert response.status_code == 400
+    _assert_no_store_and_request_id(response)
+
+
+def test_a_method_not_allowed_is_not_stored(api_client):
+    response = api_client.delete("/health")
+
+    assert response.status_code == 405
+    _assert_no_store_and_request_id(response)
+
+
+def test_a_page_that_sets_its_own_cache_control_still_gets_no_store():
+    response = Client().get(ADMIN_LOGIN)
+
+    assert response.status_code == 200
+    _assert_no_store_and_request_id(response)
