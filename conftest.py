@@ -7,6 +7,7 @@ between tests. `live_server_factory` starts real gunicorn processes for the clai
 processes.
 """
 
+import json
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -76,22 +78,82 @@ def login(client: APIClient, user, password: str = DEFAULT_PASSWORD) -> dict:
     return response.json()
 
 
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    """
+    The response (Django's test client's or a `requests` one) is problem details with this status
+    and code; returns the body.
+    """
+    assert response.status_code == status, response.content
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    assert PROBLEM_FIELDS <= set(body), body
+    assert body["type"] == f"/problems/{code}"
+    assert body["code"] == code
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    return body
+
+
 def assert_validation_error(response, field: str) -> None:
     """400 `validation_error` problem details naming `field` among its errors."""
-    assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == "validation_error"
+    body = assert_problem(response, 400, "validation_error")
     assert field in body["errors"], body
+
+
+def token_client(user) -> APIClient:
+    """An API client carrying `user`'s access token, obtained through the real login (`.tokens`)."""
+    client = APIClient()
+    tokens = login(client, user)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client.tokens = tokens
+    return client
 
 
 @pytest.fixture
 def auth_client(customer) -> APIClient:
-    """An API client carrying a customer's access token (obtained through the real login)."""
+    return token_client(customer)
+
+
+@pytest.fixture
+def admin_client(admin_user) -> APIClient:
+    return token_client(admin_user)
+
+
+@pytest.fixture
+def auditor_client(auditor) -> APIClient:
+    return token_client(auditor)
+
+
+# The audit trail's own tests read the trail, which a login writes to, and count the queries of a
+# request, which the token's user lookup would add to: their clients skip the login.
+
+
+@pytest.fixture
+def quiet_admin_client(admin_user) -> APIClient:
+    """An API client authenticated as the admin without a login (no event, no token)."""
     client = APIClient()
-    tokens = login(client, customer)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
-    client.tokens = tokens
+    client.force_authenticate(admin_user)
+    return client
+
+
+@pytest.fixture
+def quiet_auditor_client(auditor) -> APIClient:
+    """An API client authenticated as the auditor without a login (no event, no token)."""
+    client = APIClient()
+    client.force_authenticate(auditor)
+    return client
+
+
+@pytest.fixture
+def admin_site(admin_user) -> Client:
+    """A browser session of the admin on the admin site."""
+    client = Client()
+    client.force_login(admin_user)
     return client
 
 

@@ -92,19 +92,6 @@ def fail_logins(client, times: int, **identifier) -> list:
     return [api_login(client, WRONG, request_id=f"fail-{n}", **identifier) for n in range(times)]
 
 
-@pytest.fixture
-def staff_client(api_client, admin_user):
-    api_client.force_authenticate(admin_user)
-    return api_client
-
-
-@pytest.fixture
-def admin_site(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 # Registration ------------------------------------------------------------------------------------
 
 
@@ -512,8 +499,8 @@ def test_profile_update_that_changes_nothing_writes_no_event(auth_client, custom
 # Staff writes to customers (API) -----------------------------------------------------------------
 
 
-def test_staff_create_writes_customer_created(staff_client, admin_user):
-    response = staff_client.post(
+def test_staff_create_writes_customer_created(quiet_admin_client, admin_user):
+    response = quiet_admin_client.post(
         CUSTOMERS,
         {
             "email": "grace@example.com",
@@ -563,8 +550,8 @@ def test_create_staff_command_writes_customer_created_by_the_system():
     assert_holds_no_secret(event, generated_password, staff.password)
 
 
-def test_staff_update_writes_customer_updated_with_only_the_changed_fields(staff_client, admin_user, customer):
-    response = staff_client.patch(
+def test_staff_update_writes_customer_updated_with_only_the_changed_fields(quiet_admin_client, admin_user, customer):
+    response = quiet_admin_client.patch(
         f"{CUSTOMERS}/{customer.account_number}",
         {"last_name": "Byron", "first_name": customer.first_name},
         format="json",
@@ -578,16 +565,16 @@ def test_staff_update_writes_customer_updated_with_only_the_changed_fields(staff
     assert event.request_id == "update-1" == response["X-Request-ID"]
 
 
-def test_staff_freeze_writes_customer_updated_and_token_revoked(staff_client, admin_user, customer):
-    staff_client.patch(f"{CUSTOMERS}/{customer.account_number}", {"status": "frozen"}, format="json")
+def test_staff_freeze_writes_customer_updated_and_token_revoked(quiet_admin_client, admin_user, customer):
+    quiet_admin_client.patch(f"{CUSTOMERS}/{customer.account_number}", {"status": "frozen"}, format="json")
 
     assert only_event(Action.CUSTOMER_UPDATED).changes == {"status": {"before": "active", "after": "frozen"}}
     revoked = only_event(Action.TOKEN_REVOKED)
     assert (revoked.actor_label, revoked.target_label) == (admin_user.account_number, customer.account_number)
 
 
-def test_staff_close_writes_customer_closed(staff_client, admin_user, customer):
-    response = staff_client.delete(f"{CUSTOMERS}/{customer.account_number}", HTTP_X_REQUEST_ID="close-1")
+def test_staff_close_writes_customer_closed(quiet_admin_client, admin_user, customer):
+    response = quiet_admin_client.delete(f"{CUSTOMERS}/{customer.account_number}", HTTP_X_REQUEST_ID="close-1")
 
     assert response.status_code == 204
     event = only_event(Action.CUSTOMER_CLOSED)
@@ -597,18 +584,18 @@ def test_staff_close_writes_customer_closed(staff_client, admin_user, customer):
     assert events(Action.CUSTOMER_UPDATED) == []
 
 
-def test_staff_close_revokes_the_customers_tokens_on_the_record(staff_client, admin_user, customer):
-    staff_client.delete(f"{CUSTOMERS}/{customer.account_number}")
+def test_staff_close_revokes_the_customers_tokens_on_the_record(quiet_admin_client, admin_user, customer):
+    quiet_admin_client.delete(f"{CUSTOMERS}/{customer.account_number}")
 
     revoked = only_event(Action.TOKEN_REVOKED)
     assert (revoked.actor_label, revoked.target_label) == (admin_user.account_number, customer.account_number)
     assert revoked.changes == {"token_version": {"before": 0, "after": 1}}
 
 
-def test_closing_twice_writes_one_customer_closed(staff_client, customer):
-    staff_client.delete(f"{CUSTOMERS}/{customer.account_number}")
+def test_closing_twice_writes_one_customer_closed(quiet_admin_client, customer):
+    quiet_admin_client.delete(f"{CUSTOMERS}/{customer.account_number}")
 
-    response = staff_client.delete(f"{CUSTOMERS}/{customer.account_number}")
+    response = quiet_admin_client.delete(f"{CUSTOMERS}/{customer.account_number}")
 
     assert response.status_code == 204
     assert len(events(Action.CUSTOMER_CLOSED)) == 1
@@ -617,8 +604,8 @@ def test_closing_twice_writes_one_customer_closed(staff_client, customer):
 # Atomicity: the change and its event are kept together or not at all ------------------------------
 
 
-def test_refused_demotion_of_the_last_admin_writes_no_event(staff_client, admin_user):
-    response = staff_client.patch(f"{CUSTOMERS}/{admin_user.account_number}", {"role": "auditor"}, format="json")
+def test_refused_demotion_of_the_last_admin_writes_no_event(quiet_admin_client, admin_user):
+    response = quiet_admin_client.patch(f"{CUSTOMERS}/{admin_user.account_number}", {"role": "auditor"}, format="json")
 
     assert response.status_code == 409
     assert events(Action.CUSTOMER_UPDATED) == []
@@ -627,10 +614,10 @@ def test_refused_demotion_of_the_last_admin_writes_no_event(staff_client, admin_
     assert admin_user.role == Role.ADMIN
 
 
-def test_refused_email_change_to_a_taken_one_writes_no_event(staff_client, customer):
+def test_refused_email_change_to_a_taken_one_writes_no_event(quiet_admin_client, customer):
     other = UserFactory()
 
-    response = staff_client.patch(f"{CUSTOMERS}/{customer.account_number}", {"email": other.email}, format="json")
+    response = quiet_admin_client.patch(f"{CUSTOMERS}/{customer.account_number}", {"email": other.email}, format="json")
 
     assert response.status_code == 409
     assert events(Action.CUSTOMER_UPDATED) == []

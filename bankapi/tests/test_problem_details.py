@@ -11,30 +11,15 @@ from django.test import Client
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bankapi.errors import BankAPIError, problem_response, problem_types
+from conftest import assert_problem
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"
 REFRESH = "/api/v1/auth/token/refresh"
 PROFILE = "/api/v1/profile"
 BODY_LIMIT = 64 * 1024
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is problem details with this status and code; returns the body."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = json.loads(response.content)
-    assert PROBLEM_FIELDS <= set(body)
-    assert body["type"] == f"/problems/{code}"
-    assert body["code"] == code
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert body["request_id"] == response["X-Request-ID"]
-    return body
 
 
 def post_raw(client, path: str, body: str | bytes, content_type: str = "application/json"):

@@ -34,13 +34,6 @@ WRONG = "not the password at all"  # noqa: S105
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_site(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 def change_url(user: User) -> str:
     return f"{CUSTOMERS}{user.pk}/change/"
 

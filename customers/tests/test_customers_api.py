@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.services import EDITABLE_FIELDS
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from audit.models import AuditEvent
-from conftest import assert_validation_error, login
+from conftest import assert_problem, assert_validation_error, login, token_client
 from customers.serializers import CustomerUpdateSerializer
 
 CUSTOMERS = "/api/v1/customers"
@@ -35,14 +35,6 @@ pytestmark = pytest.mark.django_db
 
 def _url(account_number: str) -> str:
     return f"{CUSTOMERS}/{account_number}"
-
-
-def _client_for(user) -> APIClient:
-    """A client carrying `user`'s access token, obtained through the real login."""
-    client = APIClient()
-    client.tokens = login(client, user)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {client.tokens['access']}")
-    return client
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -74,12 +66,6 @@ def _snapshot(user) -> dict:
         "password": user.password,
         "token_version": user.token_version,
     }
-
-
-def _assert_problem(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == code
 
 
 def _newest_first() -> list[str]:
@@ -129,16 +115,6 @@ def _events(action: str, target) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def admin_client(admin_user) -> APIClient:
-    return _client_for(admin_user)
-
-
-@pytest.fixture
-def auditor_client(auditor) -> APIClient:
-    return _client_for(auditor)
-
-
-@pytest.fixture
 def other_customer(db):
     return UserFactory(email="other@example.com", first_name="Charles", last_name="Babbage")
 
@@ -170,7 +146,7 @@ def test_every_route_without_a_token_is_not_authenticated(api_client, other_cust
 
     response = _call(api_client, method, route, other_customer.account_number)
 
-    _assert_problem(response, 401, "not_authenticated")
+    assert_problem(response, 401, "not_authenticated")
     assert _snapshot(other_customer) == before
     assert not User.objects.filter(email="grace.hopper@example.com").exists()
 
@@ -179,7 +155,7 @@ def test_every_route_without_a_token_is_not_authenticated(api_client, other_cust
 def test_every_route_with_a_garbage_token_is_not_authenticated(api_client, other_customer, method, route):
     api_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
 
-    _assert_problem(_call(api_client, method, route, other_customer.account_number), 401, "not_authenticated")
+    assert_problem(_call(api_client, method, route, other_customer.account_number), 401, "not_authenticated")
 
 
 @pytest.mark.parametrize("method, route", ROUTES)
@@ -188,7 +164,7 @@ def test_customer_is_denied_every_route_on_another_customer(auth_client, other_c
 
     response = _call(auth_client, method, route, other_customer.account_number)
 
-    _assert_problem(response, 403, "permission_denied")
+    assert_problem(response, 403, "permission_denied")
     assert _snapshot(other_customer) == before
     assert not User.objects.filter(email="grace.hopper@example.com").exists()
 
@@ -199,7 +175,7 @@ def test_customer_is_denied_every_route_on_their_own_account_number(auth_client,
 
     response = _call(auth_client, method, route, customer.account_number)
 
-    _assert_problem(response, 403, "permission_denied")
+    assert_problem(response, 403, "permission_denied")
     assert _snapshot(customer) == before
 
 
@@ -210,7 +186,7 @@ def test_auditor_is_denied_every_write(auditor_client, other_customer, method, r
 
     response = _call(auditor_client, method, route, other_customer.account_number)
 
-    _assert_problem(response, 403, "permission_denied")
+    assert_problem(response, 403, "permission_denied")
     assert _snapshot(other_customer) == before
     assert not User.objects.filter(email="grace.hopper@example.com").exists()
     assert AuditEvent.objects.count() == events_before
@@ -237,7 +213,7 @@ def test_demoted_admin_loses_access_with_their_existing_token(admin_client, admi
 
     response = admin_client.patch(_url(admin_user.account_number), {"first_name": "Eve"}, format="json")
 
-    _assert_problem(response, 403, "permission_denied")
+    assert_problem(response, 403, "permission_denied")
 
 
 @pytest.mark.parametrize(
@@ -249,7 +225,7 @@ def test_unsupported_methods_are_not_allowed_with_an_allow_header(admin_client, 
 
     response = getattr(admin_client, method)(path, {}, format="json")
 
-    _assert_problem(response, 405, "method_not_allowed")
+    assert_problem(response, 405, "method_not_allowed")
     assert response["Allow"]
 
 
@@ -525,7 +501,7 @@ def test_created_customer_without_a_password_cannot_log_in(admin_client, api_cli
 
     response = api_client.post(LOGIN, {"email": created.email, "password": DEFAULT_PASSWORD}, format="json")
 
-    _assert_problem(response, 401, "invalid_credentials")
+    assert_problem(response, 401, "invalid_credentials")
     assert not created.has_usable_password()
 
 
@@ -608,20 +584,20 @@ def test_create_with_a_taken_email_in_any_case_is_a_conflict(admin_client, email
 
     response = admin_client.post(CUSTOMERS, _create_body(email=email), format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
 
 
 def test_create_with_a_form_body_is_unsupported_media_type(admin_client):
     response = admin_client.post(CUSTOMERS, _create_body(), format="multipart")
 
-    _assert_problem(response, 415, "unsupported_media_type")
+    assert_problem(response, 415, "unsupported_media_type")
 
 
 def test_create_with_malformed_json_is_rejected(admin_client):
     response = admin_client.post(CUSTOMERS, '{"email": ', content_type="application/json")
 
-    _assert_problem(response, 400, "malformed_json")
+    assert_problem(response, 400, "malformed_json")
 
 
 def test_create_with_a_json_array_is_a_validation_error(admin_client):
@@ -650,18 +626,18 @@ def test_read_gives_the_same_etag_while_nothing_changes(admin_client, other_cust
 def test_read_of_an_unknown_account_number_is_not_found(admin_client, other_customer):
     unknown = "000000000000" if other_customer.account_number != "000000000000" else "000000000001"
 
-    _assert_problem(admin_client.get(_url(unknown)), 404, "not_found")
+    assert_problem(admin_client.get(_url(unknown)), 404, "not_found")
 
 
 @pytest.mark.parametrize("suffix", ["12345678901", "1234567890123", "12345678901a", "abcdefghijkl", "{n}/", "{n}%20"])
 def test_read_of_a_malformed_account_number_is_not_found(admin_client, other_customer, suffix):
     path = f"{CUSTOMERS}/" + suffix.format(n=other_customer.account_number)
 
-    _assert_problem(admin_client.get(path), 404, "not_found")
+    assert_problem(admin_client.get(path), 404, "not_found")
 
 
 def test_list_with_a_trailing_slash_is_not_found(admin_client):
-    _assert_problem(admin_client.get(CUSTOMERS + "/"), 404, "not_found")
+    assert_problem(admin_client.get(CUSTOMERS + "/"), 404, "not_found")
 
 
 # PUT and PATCH ---------------------------------------------------------------------------------------
@@ -778,14 +754,14 @@ def test_changing_the_email_to_a_taken_one_in_any_case_is_a_conflict(admin_clien
 
     response = admin_client.patch(_url(other_customer.account_number), {"email": email}, format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert _snapshot(other_customer) == before
 
 
 def test_write_to_an_unknown_account_number_is_not_found(admin_client, other_customer):
     unknown = "000000000000" if other_customer.account_number != "000000000000" else "000000000001"
 
-    _assert_problem(admin_client.patch(_url(unknown), {"first_name": "Eve"}, format="json"), 404, "not_found")
+    assert_problem(admin_client.patch(_url(unknown), {"first_name": "Eve"}, format="json"), 404, "not_found")
 
 
 # ETag and If-Match -----------------------------------------------------------------------------------
@@ -822,7 +798,7 @@ def test_write_with_a_stale_etag_is_precondition_failed_and_changes_nothing(admi
         _url(other_customer.account_number), body, format="json", HTTP_IF_MATCH=stale
     )
 
-    _assert_problem(response, 412, "precondition_failed")
+    assert_problem(response, 412, "precondition_failed")
     assert _snapshot(other_customer) == before
     assert len(_events("customer_updated", other_customer)) == 1  # only the first PATCH
 
@@ -834,7 +810,7 @@ def test_write_with_an_if_match_that_is_not_an_etag_is_precondition_failed(admin
         _url(other_customer.account_number), {"first_name": "Grace"}, format="json", HTTP_IF_MATCH='"nonsense"'
     )
 
-    _assert_problem(response, 412, "precondition_failed")
+    assert_problem(response, 412, "precondition_failed")
     assert _snapshot(other_customer) == before
 
 
@@ -878,9 +854,9 @@ def test_freezing_revokes_the_customers_tokens_at_once(admin_client, auth_client
 
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "frozen"
-    _assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
+    assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
     refreshed = APIClient().post(REFRESH, {"refresh": auth_client.tokens["refresh"]}, format="json")
-    _assert_problem(refreshed, 401, "not_authenticated")
+    assert_problem(refreshed, 401, "not_authenticated")
 
 
 def test_frozen_customer_cannot_log_in(admin_client, api_client, customer):
@@ -890,7 +866,7 @@ def test_frozen_customer_cannot_log_in(admin_client, api_client, customer):
         LOGIN, {"account_number": customer.account_number, "password": DEFAULT_PASSWORD}, format="json"
     )
 
-    _assert_problem(response, 401, "invalid_credentials")
+    assert_problem(response, 401, "invalid_credentials")
 
 
 def test_unfrozen_customer_can_log_in_again(admin_client, api_client, customer):
@@ -906,7 +882,7 @@ def test_tokens_from_before_a_freeze_stay_revoked_after_unfreezing(admin_client,
     admin_client.patch(_url(customer.account_number), {"status": "frozen"}, format="json")
     admin_client.patch(_url(customer.account_number), {"status": "active"}, format="json")
 
-    _assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
+    assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
 
 
 def test_role_change_revokes_the_users_tokens(admin_client, auth_client, customer):
@@ -914,7 +890,7 @@ def test_role_change_revokes_the_users_tokens(admin_client, auth_client, custome
 
     assert response.status_code == 200, response.content
     assert response.json()["role"] == "auditor"
-    _assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
+    assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
     assert login(APIClient(), customer)["role"] == "auditor"
 
 
@@ -930,11 +906,11 @@ def test_closing_with_patch_status_closed_works_like_delete(admin_client, auth_c
     assert response.status_code == 200, response.content
     assert response.json() == _representation(customer)
     assert customer.status == "closed"
-    _assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
+    assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
     login_response = api_client.post(
         LOGIN, {"account_number": customer.account_number, "password": DEFAULT_PASSWORD}, format="json"
     )
-    _assert_problem(login_response, 401, "invalid_credentials")
+    assert_problem(login_response, 401, "invalid_credentials")
     assert len(_events("customer_closed", customer)) == 1
 
 
@@ -947,7 +923,7 @@ def test_closed_customer_cannot_be_changed(admin_client, other_customer, body):
 
     response = admin_client.patch(_url(other_customer.account_number), body, format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert _snapshot(other_customer) == before
 
 
@@ -957,7 +933,7 @@ def test_closed_customer_cannot_be_replaced_with_put(admin_client, other_custome
 
     response = admin_client.put(_url(other_customer.account_number), _put_body(status="closed"), format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert _snapshot(other_customer) == before
 
 
@@ -984,7 +960,7 @@ def test_the_last_active_admin_cannot_be_demoted_frozen_or_closed(admin_client, 
 
     response = admin_client.patch(_url(admin_user.account_number), body, format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert _snapshot(admin_user) == before
 
 
@@ -994,7 +970,7 @@ def test_the_last_active_admin_cannot_be_demoted_with_put(admin_client, admin_us
 
     response = admin_client.put(_url(admin_user.account_number), body, format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert _snapshot(admin_user) == before
 
 
@@ -1003,7 +979,7 @@ def test_the_last_active_admin_cannot_be_closed_with_delete(admin_client, admin_
 
     response = admin_client.delete(_url(admin_user.account_number))
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
     assert _snapshot(admin_user) == before
 
 
@@ -1012,18 +988,18 @@ def test_a_frozen_admin_does_not_count_as_an_active_admin(admin_client, admin_us
 
     response = admin_client.patch(_url(admin_user.account_number), {"role": "customer"}, format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
 
 
 def test_with_two_active_admins_one_may_demote_the_other(admin_client, admin_user):
     other_admin = UserFactory(role="admin")
-    other_client = _client_for(other_admin)
+    other_client = token_client(other_admin)
 
     response = admin_client.patch(_url(other_admin.account_number), {"role": "customer"}, format="json")
 
     assert response.status_code == 200, response.content
     assert response.json()["role"] == "customer"
-    _assert_problem(other_client.get(CUSTOMERS), 401, "not_authenticated")
+    assert_problem(other_client.get(CUSTOMERS), 401, "not_authenticated")
 
 
 def test_after_one_of_two_admins_is_demoted_the_other_is_the_last(admin_client, admin_user):
@@ -1032,7 +1008,7 @@ def test_after_one_of_two_admins_is_demoted_the_other_is_the_last(admin_client, 
 
     response = admin_client.patch(_url(admin_user.account_number), {"role": "customer"}, format="json")
 
-    _assert_problem(response, 409, "conflict")
+    assert_problem(response, 409, "conflict")
 
 
 def test_an_admin_may_step_down_while_another_admin_is_active(admin_client, admin_user):
@@ -1066,9 +1042,9 @@ def test_delete_closes_the_customer_and_keeps_their_data(admin_client, customer)
 def test_delete_revokes_the_customers_tokens(admin_client, auth_client, customer):
     admin_client.delete(_url(customer.account_number))
 
-    _assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
+    assert_problem(auth_client.get(PROFILE), 401, "not_authenticated")
     refreshed = APIClient().post(REFRESH, {"refresh": auth_client.tokens["refresh"]}, format="json")
-    _assert_problem(refreshed, 401, "not_authenticated")
+    assert_problem(refreshed, 401, "not_authenticated")
 
 
 def test_closed_customer_cannot_log_in(admin_client, api_client, customer):
@@ -1076,7 +1052,7 @@ def test_closed_customer_cannot_log_in(admin_client, api_client, customer):
 
     response = api_client.post(LOGIN, {"email": customer.email, "password": DEFAULT_PASSWORD}, format="json")
 
-    _assert_problem(response, 401, "invalid_credentials")
+    assert_problem(response, 401, "invalid_credentials")
 
 
 def test_repeating_delete_is_also_no_content(admin_client, other_customer):
@@ -1100,7 +1076,7 @@ def test_delete_of_a_frozen_customer_closes_them(admin_client):
 def test_delete_of_an_unknown_account_number_is_not_found(admin_client, other_customer):
     unknown = "000000000000" if other_customer.account_number != "000000000000" else "000000000001"
 
-    _assert_problem(admin_client.delete(_url(unknown)), 404, "not_found")
+    assert_problem(admin_client.delete(_url(unknown)), 404, "not_found")
 
 
 # Audit trail -----------------------------------------------------------------------------------------
@@ -1205,6 +1181,6 @@ def test_a_write_that_fails_after_its_audit_event_keeps_neither(admin_client, ot
 
     response = admin_client.patch(_url(other_customer.account_number), {"status": "frozen"}, format="json")
 
-    _assert_problem(response, 500, "internal_error")
+    assert_problem(response, 500, "internal_error")
     assert _snapshot(other_customer) == before
     assert _events("customer_updated", other_customer) == []

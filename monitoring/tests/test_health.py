@@ -9,7 +9,7 @@ The outage cases run real gunicorn processes (production settings) pointed at a 
 import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import live_server_environment
+from conftest import assert_problem, live_server_environment
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
@@ -33,22 +33,10 @@ def register_body(email: str) -> dict:
     }
 
 
-def assert_service_unavailable(response) -> None:
-    assert response.status_code == 503, response.text
-    assert response.headers["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == "service_unavailable"
-    assert body["type"] == "/problems/service_unavailable"
-    assert body["request_id"] == response.headers["X-Request-ID"]
-
-
 def assert_db_check_unavailable(response, checks: dict) -> None:
     """503 naming the failed check; as every 5xx, problem details, with `checks` as an extension member."""
-    assert response.status_code == 503, response.text
-    assert response.headers["Content-Type"] == "application/problem+json"
-    body = response.json()
+    body = assert_problem(response, 503, "service_unavailable")
     assert body.get("checks") == checks, body
-    assert body["code"] == "service_unavailable"
     assert set(body) == {"type", "title", "status", "detail", "code", "request_id", "checks"}
 
 
@@ -132,7 +120,7 @@ def test_login_register_and_refresh_fail_closed_when_redis_is_down(live_server_f
     token_refresh = server.post("/api/v1/auth/token/refresh", json={"refresh": refresh})
 
     for response in (login, wrong_login, register, token_refresh):
-        assert_service_unavailable(response)
+        assert_problem(response, 503, "service_unavailable")
 
 
 @pytest.mark.live_server

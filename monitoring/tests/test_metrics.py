@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import wait_for_fresh_rate_window
+from conftest import assert_problem, wait_for_fresh_rate_window
 
 LOGIN = "/api/v1/auth/login"
 WRONG = "not the password at all"
@@ -60,9 +60,7 @@ def login(client, user, password: str):
 
 
 def assert_not_authenticated(response) -> None:
-    assert response.status_code == 401, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "not_authenticated"
+    assert_problem(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"].startswith('Bearer realm="metrics"')
 
 
