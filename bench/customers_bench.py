@@ -30,9 +30,6 @@ its keys deleted at the end).
 """
 
 import argparse
-import base64
-import hashlib
-import hmac
 import math
 import os
 import platform
@@ -40,16 +37,15 @@ import re
 import secrets
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import requests
@@ -285,71 +281,19 @@ def start_gunicorn(env: dict[str, str], workers: int, log_dir: Path) -> Server:
     sys.exit(f"gunicorn did not become healthy:\n{log_path.read_text(errors='replace')}")
 
 
-def totp(uri: str, *, at: float | None = None) -> str:
-    """The current code of an otpauth:// URI (RFC 6238), for staff MFA once the service requires it."""
-    params = {key: values[0] for key, values in parse_qs(urlsplit(uri).query).items()}
-    secret = params["secret"].upper()
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    digits, period = int(params.get("digits", 6)), int(params.get("period", 30))
-    algorithm = params.get("algorithm", "SHA1").lower()
-    counter = int((time.time() if at is None else at) // period)
-    digest = hmac.new(key, struct.pack(">Q", counter), getattr(hashlib, algorithm)).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10**digits).zfill(digits)
-
-
-@dataclass
-class Staff:
-    email: str
-    password: str
-    recovery_codes: list[str] = field(default_factory=list)
-
-
 def expect(response: requests.Response, status: int, what: str) -> dict:
     if response.status_code != status:
         sys.exit(f"{what}: expected {status}, got {response.status_code}: {response.text[:500]}")
     return response.json()
 
 
-def login(server: Server, staff: Staff) -> str:
+def login(server: Server, email: str, password: str) -> str:
     body = expect(
-        requests.post(
-            server.url + "/api/v1/auth/login", json={"email": staff.email, "password": staff.password}, timeout=TIMEOUT
-        ),
+        requests.post(server.url + "/api/v1/auth/login", json={"email": email, "password": password}, timeout=TIMEOUT),
         200,
         "login",
     )
-    if body.get("mfa_required"):
-        if not staff.recovery_codes:
-            sys.exit("login asks for MFA but this run holds no recovery code")
-        body = expect(
-            requests.post(
-                server.url + "/api/v1/auth/mfa/verify",
-                json={"mfa_token": body["mfa_token"], "code": staff.recovery_codes.pop()},
-                timeout=TIMEOUT,
-            ),
-            200,
-            "MFA verify",
-        )
     return body["access"]
-
-
-def enroll_mfa(server: Server, token: str) -> list[str]:
-    """Staff must enroll in TOTP before anything else (when the service enforces it)."""
-    headers = {"Authorization": f"Bearer {token}"}
-    start = expect(
-        requests.post(server.url + "/api/v1/auth/mfa/totp", json={}, headers=headers, timeout=TIMEOUT),
-        200,
-        "MFA enroll",
-    )
-    confirm = requests.post(
-        server.url + "/api/v1/auth/mfa/totp/confirm",
-        json={"code": totp(start["otpauth_uri"])},
-        headers=headers,
-        timeout=TIMEOUT,
-    )
-    return expect(confirm, 200, "MFA confirm")["recovery_codes"]
 
 
 def staff_session(server: Server, env: dict[str, str]) -> requests.Session:
@@ -358,15 +302,8 @@ def staff_session(server: Server, env: dict[str, str]) -> requests.Session:
     match = PASSWORD_LINE.search(output)
     if not match:
         sys.exit(f"create_staff printed no password: {output!r}")
-    staff = Staff(email=email, password=match.group(1))
-    token = login(server, staff)
+    token = login(server, email, match.group(1))
     probe = requests.get(server.url + CUSTOMERS, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
-    if probe.status_code == 403 and probe.json().get("code") == "mfa_enrollment_required":
-        staff.recovery_codes = enroll_mfa(server, token)
-        token = login(server, staff)
-        probe = requests.get(server.url + CUSTOMERS, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
-    if probe.status_code == 404:
-        sys.exit(f"GET {CUSTOMERS} is 404: the customers endpoint is not there (yet); try --seed-only")
     expect(probe, 200, f"GET {CUSTOMERS}")
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
