@@ -10,13 +10,11 @@ processes.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +27,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from deploy.processes import Server, free_port, start_gunicorn
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -160,26 +159,12 @@ def admin_site(admin_user) -> Client:
 # Live servers ------------------------------------------------------------------------------------
 
 
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
+class LiveServer(Server):
     def post(self, path: str, json: dict, **kwargs) -> requests.Response:
         return requests.post(self.url + path, json=json, timeout=60, **kwargs)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=60, **kwargs)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def this_runs_database_url() -> str:
@@ -235,35 +220,20 @@ def live_server_factory(transactional_db, tmp_path) -> Iterator[Callable[..., Li
     servers: list[LiveServer] = []
 
     def start(workers: int = 3, **env_overrides: str) -> LiveServer:
-        """gunicorn as production runs it: gunicorn.conf.py, tuned through its environment variables."""
-        port = _free_port()
-        log_path = tmp_path / f"gunicorn-{port}.log"
-        log_file = log_path.open("w")
-        gunicorn_env = {
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": str(workers),
-            "GUNICORN_TIMEOUT": "60",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bankapi.wsgi"],
-            cwd=PROJECT_DIR,
-            env=live_server_environment(**{**gunicorn_env, **env_overrides}),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+        """gunicorn as production runs it (deploy.processes); `env_overrides` may set any variable."""
+        port = free_port()
+        started = start_gunicorn(
+            live_server_environment(),
+            port=port,
+            workers=workers,
+            log_path=tmp_path / f"gunicorn-{port}.log",
+            GUNICORN_TIMEOUT="60",
+            **env_overrides,
         )
-        server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+        server = LiveServer(**vars(started))
         servers.append(server)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
-            try:
-                if requests.get(server.url + "/health", timeout=5).status_code == 200:
-                    return server
-            except requests.RequestException:  # not listening yet, or slow to answer under load
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not become healthy:\n{server.log()}")
+        server.wait_until_healthy()
+        return server
 
     yield start
 

@@ -35,8 +35,6 @@ import os
 import platform
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +49,9 @@ import psycopg
 import requests
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+from deploy.processes import Server, StartError, free_port, start_gunicorn  # noqa: E402
+
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 SEED_SUMMARY = re.compile(r"created (\d+) customers in ([0-9.]+) s \(([0-9,]+)/s\)")
@@ -232,53 +233,18 @@ def seed(env: dict[str, str], database_url: str, target: int, batch_size: int) -
 # HTTP ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], workers: int, log_dir: Path) -> Server:
+def start_server(env: dict[str, str], workers: int, log_dir: Path) -> Server:
+    """gunicorn as production runs it (deploy.processes), once it answers /health."""
     port = free_port()
-    log_path = log_dir / f"gunicorn-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "bankapi.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", str(workers), "--timeout", "60"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited early:\n{log_path.read_text(errors='replace')}")
-        try:
-            if requests.get(server.url + "/health", timeout=1).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    sys.exit(f"gunicorn did not become healthy:\n{log_path.read_text(errors='replace')}")
+    server = start_gunicorn(
+        env, port=port, workers=workers, log_path=log_dir / f"gunicorn-{port}.log", GUNICORN_TIMEOUT="60"
+    )
+    try:
+        server.wait_until_healthy()
+    except StartError as error:
+        server.stop()
+        sys.exit(f"gunicorn: {error}")
+    return server
 
 
 def expect(response: requests.Response, status: int, what: str) -> dict:
@@ -420,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"  VACUUM ANALYZE in {vacuum_analyze(database_url):.1f} s")
                 if args.seed_only:
                     continue
-                server = start_gunicorn(env, args.workers, Path(log_dir))
+                server = start_server(env, args.workers, Path(log_dir))
                 try:
                     session = staff_session(server, env)
                     prefixes, numbers = sample(database_url, args.warmup + args.requests)

@@ -88,7 +88,10 @@ import requests
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import customers_bench  # noqa: E402
+
+from deploy.processes import Server, StartError, free_port, start_gunicorn  # noqa: E402
 
 PROJECT_DIR = customers_bench.PROJECT_DIR
 VENV_BIN = PROJECT_DIR / ".venv" / "bin"
@@ -270,7 +273,7 @@ class Target:
 @dataclass
 class Service:
     name: str
-    server: customers_bench.Server
+    server: Server
     headers: dict[str, str]  # sent with every request
     targets: dict[str, Target] = field(default_factory=dict)
 
@@ -290,7 +293,7 @@ class Run:
         self.notes.append(text)
 
 
-def our_environment(database_url: str, redis_url: str, cache_prefix: str, workers: int) -> dict[str, str]:
+def our_environment(database_url: str, redis_url: str, cache_prefix: str) -> dict[str, str]:
     """Production settings as shipped (HTTPS redirect on, logs at their level), limits counted but never reached."""
     return {
         **customers_bench.environment(database_url, redis_url, cache_prefix),
@@ -301,8 +304,6 @@ def our_environment(database_url: str, redis_url: str, cache_prefix: str, worker
         "RATE_REGISTER": "100000000/m",
         "JWT_STAFF_ACCESS_MINUTES": "240",
         "JWT_ACCESS_MINUTES": "240",
-        "GUNICORN_WORKERS": str(workers),
-        "GUNICORN_BIND": f"127.0.0.1:{customers_bench.free_port()}",
     }
 
 
@@ -325,30 +326,13 @@ def log_tail(path: Path, lines: int = 20) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def launch(
-    name: str, command: list[str], cwd: Path, env: dict[str, str], url: str, temp: Path
-) -> customers_bench.Server:
-    log_path = temp / f"{name}-gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return customers_bench.Server(process=process, url=url, log_path=log_path)
-
-
 def wait_healthy(service: Service, expect: str) -> None:
     server = service.server
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            sys.exit(f"{service.name}: gunicorn exited early:\n{log_tail(server.log_path, 60)}")
-        try:
-            response = requests.get(server.url + "/health", headers=service.headers, timeout=5)
-            if response.status_code == 200 and expect in response.text:
-                print(f"{service.name}: {server.url} is up (gunicorn pid {server.process.pid})", flush=True)
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or its workers still loading the app
-        time.sleep(0.2)
-    sys.exit(f"{service.name}: gunicorn did not become healthy:\n{log_tail(server.log_path, 60)}")
+    try:
+        server.wait_until_healthy(timeout=START_TIMEOUT, headers=service.headers, expect=expect)
+    except StartError as error:
+        sys.exit(f"{service.name}: {error}")
+    print(f"{service.name}: {server.url} is up (gunicorn pid {server.process.pid})", flush=True)
 
 
 def post(service: Service, path: str, body: dict, status: int) -> dict:
@@ -361,9 +345,8 @@ def post(service: Service, path: str, body: dict, status: int) -> dict:
 
 
 def start_ours(run: Run, env: dict[str, str], servers: list) -> Service:
-    """gunicorn as shipped; `servers` gets it at once, so that it is stopped whatever happens next."""
-    command = [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bankapi.wsgi"]
-    server = launch("ours", command, PROJECT_DIR, env, f"http://{env['GUNICORN_BIND']}", run.temp)
+    """gunicorn as shipped (deploy.processes); `servers` gets it at once, so that it is stopped whatever happens."""
+    server = start_gunicorn(env, port=free_port(), workers=run.args.workers, log_path=run.temp / "ours-gunicorn.log")
     servers.append(server)
     service = Service(OURS, server, dict(HTTPS))
     wait_healthy(service, '"status": "ok"')
@@ -507,9 +490,12 @@ def start_flask(run: Run, server: str, redis_url: str, servers: list) -> Service
     bin_dir = flask_venv(copy / "requirements-utf8.txt")
     env = flask_environment(server, redis_url)
     password = prepare_flask_database(run, server, copy, bin_dir / "python", env)
-    port = customers_bench.free_port()
+    port = free_port()
     command = [str(bin_dir / "gunicorn"), "-w", str(run.args.workers), "-b", f"127.0.0.1:{port}", "run:app"]
-    servers.append(launch("flask", command, copy, env, f"http://127.0.0.1:{port}", run.temp))
+    log_path = run.temp / "flask-gunicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    servers.append(Server(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path))
     service = Service(FLASK, servers[-1], {})
     wait_healthy(service, "healthy")
     numbers = [f"{i:012d}" for i in range(1, run.args.login_accounts + 1)]
@@ -1032,7 +1018,7 @@ def check_tools(args: argparse.Namespace) -> None:
 def prepare_ours(run: Run, server: str, redis_url: str, cache_prefix: str) -> tuple[dict[str, str], str]:
     """Our database, migrated and seeded to --customers; returns our environment and the database URL."""
     database_url = customers_bench.prepare_database(server, OUR_DB, reuse=run.args.reuse)
-    env = our_environment(database_url, redis_url, cache_prefix, run.args.workers)
+    env = our_environment(database_url, redis_url, cache_prefix)
     print("migrating ...", flush=True)
     customers_bench.manage(env, "migrate", "--noinput")
     if not top_up(env, database_url, run.args.customers):
@@ -1048,7 +1034,7 @@ def main(argv: list[str] | None = None) -> None:
     server = customers_bench.server_url(None)
     redis_url = os.environ.get("REDIS_URL") or customers_bench.DEFAULT_REDIS_URL
     cache_prefix = f"perf-bench-{uuid.uuid4().hex}"
-    servers: list[customers_bench.Server] = []
+    servers: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="perf-bench-") as temp_name:
         run = Run(args, Path(temp_name))
         if (busy := cpu_busy()) > BUSY_CPU:

@@ -28,16 +28,15 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploy.processes import PROJECT_DIR, StartError, start_gunicorn, wait_until_healthy
+
 if TYPE_CHECKING:
     import requests
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 NGINX_INCLUDES = PROJECT_DIR / "deploy" / "nginx"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bankapi_cluster"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -173,22 +172,16 @@ class LocalCluster:
 
     def start_instance(self, index: int) -> None:
         """One gunicorn instance (its own process group, as a separate host would be)."""
-        port = self.app_ports[index]
-        log = (self.state_dir / f"app-{index}.log").open("a")
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bankapi.wsgi"],
-            cwd=PROJECT_DIR,
-            env={
-                **self.app_environment(),
-                "GUNICORN_BIND": f"127.0.0.1:{port}",
-                "GUNICORN_WORKERS": str(self.workers),
-                "GUNICORN_ACCESS_LOG": str(self.state_dir / f"app-{index}-access.log"),
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        server = start_gunicorn(
+            self.app_environment(),
+            port=self.app_ports[index],
+            workers=self.workers,
+            log_path=self.state_dir / f"app-{index}.log",
+            append_log=True,
+            own_session=True,
+            GUNICORN_ACCESS_LOG=str(self.state_dir / f"app-{index}-access.log"),
         )
-        self._pid_file(index).write_text(str(process.pid))
+        self._pid_file(index).write_text(str(server.process.pid))
 
     def kill_instance(self, index: int, sig: signal.Signals = signal.SIGKILL) -> None:
         """Send `sig` to the whole instance (master and workers), as a crashed host would vanish."""
@@ -242,16 +235,10 @@ class LocalCluster:
         pid_file.unlink(missing_ok=True)
 
     def wait_until_healthy(self, base_url: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base_url + "/health", timeout=2) as response:  # noqa: S310  # nosec B310
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise ClusterError(f"{base_url} did not become healthy in {timeout} s")
+        try:
+            wait_until_healthy(base_url, timeout=timeout)
+        except StartError as error:
+            raise ClusterError(str(error)) from error
 
     def status(self) -> dict[str, str]:
         report = {}

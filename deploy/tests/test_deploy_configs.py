@@ -40,7 +40,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from ruamel.yaml import YAML
 
 from conftest import this_runs_database_url
-from deploy.tests.services import free_port
+from deploy.processes import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX_DIR = PROJECT_DIR / "deploy" / "nginx"

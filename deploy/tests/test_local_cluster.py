@@ -20,7 +20,8 @@ import requests
 
 from bankapi.ratelimits import window_end
 from deploy.local_cluster import LocalCluster, client_from, registration
-from deploy.tests.services import PrivatePostgres, PrivateRedis, free_port
+from deploy.processes import free_port
+from deploy.tests.services import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.cluster
 
