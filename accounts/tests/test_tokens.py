@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD
-from conftest import login
+from conftest import assert_problem, login
 
 PROFILE = "/api/v1/profile"
 REFRESH = "/api/v1/auth/token/refresh"
@@ -33,9 +33,7 @@ def _profile_with(api_client, token: str):
 
 
 def _assert_not_authenticated(response) -> None:
-    assert response.status_code == 401
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "not_authenticated"
+    assert_problem(response, 401, "not_authenticated")
 
 
 def test_access_token_reads_own_profile(api_client, customer):
