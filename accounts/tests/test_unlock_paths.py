@@ -44,13 +44,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_hashers
 
 
 @pytest.fixture
-def admin_site(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def locked_customer(api_client, customer):
     for _ in range(settings.LOCKOUT_FAILURES):
         api_client.post(API_LOGIN, {"email": customer.email, "password": WRONG}, format="json")
