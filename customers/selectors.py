@@ -1,6 +1,5 @@
 """
-Provides the staff reads of customers, each shaped to use an index of migrations accounts/0003 and
-accounts/0005.
+Provides the staff reads of customers, each shaped to use an index of migration accounts/0003.
 """
 
 from django.db import connection, transaction
@@ -49,9 +48,10 @@ def _search_candidates(matches: Q) -> list[int] | None:
     The ids of every customer the search matches, when there are at most SEARCH_CANDIDATE_LIMIT;
     None when there are more (or off PostgreSQL).
 
-    PostgreSQL cannot estimate how many rows a `LIKE '%fragment%'` matches; guessing "many" for a
-    rare name, it walks the newest-first index and filters a million rows (~200 ms) instead of
-    reading the few matches from the trigram and prefix indexes (~2 ms). So the matches are first
+    PostgreSQL cannot estimate how many rows a `LIKE '%fragment%'` matches, whatever its statistics
+    (migration accounts/0005 raised their target, to no avail); guessing "many" for a rare name, it
+    walks the newest-first index and filters a million rows (~200 ms) instead of reading the few
+    matches from the trigram and prefix indexes (~2 ms). So the matches are first
     collected with bitmap index scans only, then the page is ordered from those ids. A broad term
     (more matches than the limit) keeps the walk, which then finds its page quickly.
     """

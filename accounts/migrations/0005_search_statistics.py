@@ -1,8 +1,11 @@
 """
-Finer statistics for the search columns. With the default (100 buckets) PostgreSQL guesses that a
-rare name fragment matches about 1% of a million customers, walks the newest-first index instead of
-the trigram and prefix indexes, and a search takes ~200 ms; with 1000 it picks the indexes (~2 ms).
-Measured with bench/customers_bench.py at 1,000,000 customers (docs/benchmarks.md).
+A statistics target of 1000 (the default is 100) for the search columns. It was meant to let
+PostgreSQL see that a rare name fragment matches few customers, so that it reads them from the
+trigram and prefix indexes (~2 ms) instead of walking the newest-first index (~200 ms). It does not:
+no sample lets the planner estimate `LIKE '%fragment%'`, and at 1,000,000 customers rare terms still
+walked, more of them with 1000 than with the default (docs/benchmarks.md). What keeps a rare term
+fast is customers.selectors._search_candidates, which collects the matches with bitmap index scans
+only, whatever the statistics say.
 """
 
 from django.db import migrations
