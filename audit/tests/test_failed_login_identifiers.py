@@ -202,3 +202,16 @@ def test_the_admin_login_box_takes_a_whole_email():
     (box,) = re.findall(r'<input[^>]*name="username"[^>]*>', page)
     assert 'maxlength="254"' in box
     assert "Email or account number" in page
+
+
+def test_the_admin_login_forms_csrf_token_and_one_time_code_are_kept_nowhere(everything_logged):
+    csrf_canary, otp_canary = "csrf-canary-5d1b9e7f", "otp-canary-918273"
+
+    Client().post(
+        ADMIN_LOGIN,
+        {"username": UNKNOWN_EMAIL, "password": WRONG, "csrfmiddlewaretoken": csrf_canary, "otp_token": otp_canary},
+    )
+
+    assert AccessAttempt.objects.count() == 1
+    assert_kept_nowhere(csrf_canary, everything_logged)
+    assert_kept_nowhere(otp_canary, everything_logged)

@@ -133,7 +133,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     # Ahead of simplejwt and django-axes: its management commands of the same name replace theirs
-    # (flushexpiredtokens also forgets ended sessions; axes' resets go through the audited unlock).
+    # (flushexpiredtokens also forgets ended sessions; axes' resets refuse and point to `unlock`).
     "accounts",
     "rest_framework_simplejwt.token_blacklist",
     "axes",
@@ -341,6 +341,9 @@ AXES_VERBOSE = False
 # Axes' access log of successful logins forces a session (and a cookie) onto every API login; the
 # attempts and lockouts it records are the part the operators need.
 AXES_DISABLE_ACCESS_LOG = True
+# Masked in the request data axes keeps with each attempt (the password always is): the admin login
+# form's user name (often a password typed in the wrong box), its CSRF token and a one-time code.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "otp_token"]
 
 # RATE LIMITS (bankapi.ratelimits: fixed windows counted in the shared cache, one round trip each)
 # ------------------------------------------------------------------------------
