@@ -10,21 +10,8 @@ pages are registered again with nothing to add, change, delete or run.
 import axes.admin as axes_admin  # registers axes' own pages first (when AXES_ENABLE_ADMIN), to be replaced
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
-
-class ReadOnlyAdminMixin:
-    actions = ()  # axes' "clean up expired attempts" deletes rows too; the cool-off forgets them anyway
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+from bankapi.admin_site import ReadOnlyAdminMixin
 
 
 class AccessAttemptAdmin(ReadOnlyAdminMixin, axes_admin.AccessAttemptAdmin):

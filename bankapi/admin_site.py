@@ -7,6 +7,7 @@ rate limit.
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
@@ -44,3 +45,22 @@ class BankAdminSite(AdminSite):
             except BankAPIError as error:  # rate_limited, or service_unavailable when Redis is down
                 return problem_for_error(error)
         return super().login(request, extra_context)
+
+
+class ReadOnlyAdminMixin:
+    """
+    A model admin that shows records and changes none: for records that only a service may write or
+    lift (the audit trail, django-axes' lockout records). No actions either: Django's bulk delete
+    and axes' expired-attempt clean-up both delete rows.
+    """
+
+    actions = ()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
