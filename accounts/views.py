@@ -22,6 +22,7 @@ from accounts.serializers import (
     TokenPairSerializer,
 )
 from accounts.tokens import TokenPair
+from bankapi.drf import django_request
 from bankapi.ratelimits import LoginRateThrottle, RegisterRateThrottle, TokenRefreshRateThrottle
 from bankapi.schema import problem_responses
 
@@ -108,7 +109,7 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         _, pair = services.user_login(
-            request=request._request,
+            request=django_request(request),
             identifier=serializer.validated_data["identifier"],
             password=serializer.validated_data["password"],
         )
@@ -225,7 +226,7 @@ class PasswordChangeView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             services.user_change_password(
-                request=request._request,
+                request=django_request(request),
                 user=request.user,
                 current_password=serializer.validated_data["current_password"],
                 new_password=serializer.validated_data["new_password"],
