@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Customers and staff"  # the admin site's heading over the customers list
 
     def ready(self) -> None:
         # Registers the system checks of the rate settings and the trusted proxies (the rate limits

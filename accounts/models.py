@@ -31,6 +31,9 @@ class Status(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
+# What a taken email is called everywhere: the API's conflict, and any form the model validates.
+EMAIL_TAKEN = "An account with this email already exists."
+
 
 class User(AbstractBaseUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -62,6 +65,9 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
+        # Staff (the admin site, the API's /customers) call every user a customer, staff included.
+        verbose_name = "customer"
+        verbose_name_plural = "customers"
         ordering = ["-created_at", "-id"]
         indexes = [
             # Staff lists: newest first, whole or filtered by status or role (cursor pagination).
@@ -70,7 +76,12 @@ class User(AbstractBaseUser):
             models.Index(fields=["role", "-created_at", "-id"], name="user_role_newest_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_code="email_taken",
+                violation_error_message=EMAIL_TAKEN,
+            ),
             models.CheckConstraint(
                 condition=models.Q(account_number__regex=r"^[0-9]{12}$"), name="user_account_number_12_digits"
             ),

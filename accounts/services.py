@@ -19,7 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import lockout
-from accounts.models import EndedSession, Role, User
+from accounts.models import EMAIL_TAKEN, EndedSession, Role, User
 from accounts.selectors import email_is_taken, user_get_for_session
 from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair, longest_token_lifetime
 from audit.models import Action, Outcome
@@ -43,7 +43,6 @@ class IncorrectPasswordError(Exception):
 # The fields of a user that staff may change (customers.services.customer_update, the admin site's
 # form), which are also the ones the event of a new user's creation records.
 EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "date_of_birth", "status", "role")
-EMAIL_TAKEN = "An account with this email already exists."
 
 
 @transaction.atomic
