@@ -7,18 +7,28 @@ https://docs.gunicorn.org/en/stable/settings.html
 import json
 import multiprocessing
 import os
+import sys
+
+
+def whole_number(name: str, value: object) -> int:
+    """`value` (from the variable `name`) as an int; a bad value stops gunicorn with one line, not a traceback."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except ValueError:
+        sys.exit(f"Error: {name} must be a whole number, got {value!r}")
+
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, plus threads when GUNICORN_THREADS > 1 (gthread). Each worker holds its own
 # PostgreSQL connection per thread (CONN_MAX_AGE keeps them open). One worker per CPU: measured on
 # 2 CPUs, 3 or 5 workers served no more authenticated reads than 2, with a worse tail
 # (docs/performance.md).
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = whole_number("GUNICORN_WORKERS", os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
+threads = whole_number("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+timeout = whole_number("GUNICORN_TIMEOUT", os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = whole_number("GUNICORN_GRACEFUL_TIMEOUT", os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = whole_number("GUNICORN_KEEPALIVE", os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Import the app once in the master and fork workers from it: a worker that is recycled (below) or
 # replaced after a crash starts in milliseconds instead of importing everything again while requests
 # queue behind it. Nothing connects at import time (connections open on a worker's first use).
@@ -27,8 +37,10 @@ preload_app = True
 # about 40 bytes per request). Rarely, and far apart: every recycle leaves the instance a worker
 # short for a moment, and with a small jitter the workers of a busy instance reached the limit
 # within the same second and all went at once (docs/performance.md).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "50000"))
+max_requests = whole_number("GUNICORN_MAX_REQUESTS", os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = whole_number(
+    "GUNICORN_MAX_REQUESTS_JITTER", os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "50000")
+)
 
 # Only the proxy in front may say the request came over HTTPS (X-Forwarded-Proto): gunicorn honours
 # that header from these addresses only, and Django then sees request.is_secure().

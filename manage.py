@@ -9,7 +9,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankapi.settings.local")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from bankapi.configuration import exit_on_configuration_error
+
+    # A bad or missing setting is one line on stderr and exit status 1, for every command.
+    with exit_on_configuration_error():
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,17 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.core import RESERVED_ATTRS
 
+from bankapi.configuration import Env, unsupported_database_scheme
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A value the settings cannot use stops them loading with an error naming the variable, which
+# manage.py and the WSGI start print as one line (bankapi/configuration.py).
+env = Env()
+Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -74,7 +77,9 @@ def database_from_environment() -> dict:
         }
     else:
         database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
-    database["ENGINE"] = DATABASE_ENGINES.get(database["ENGINE"], database["ENGINE"])
+    if database["ENGINE"] not in DATABASE_ENGINES:
+        raise unsupported_database_scheme(var="DATABASE_URL", url=env.str("DATABASE_URL"))
+    database["ENGINE"] = DATABASE_ENGINES[database["ENGINE"]]
     if database["ENGINE"] == DATABASE_ENGINES["django.db.backends.postgresql"]:
         # Fail fast when the server is unreachable instead of hanging a worker.
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
@@ -162,6 +167,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "accounts.hashers.LegacyBCryptPasswordHasher",
 ]
+# A one-time set-password link (accounts.set_password_links: made by an admin for a new user) works
+# for this many seconds, unless it is used, or the user signs in or changes password, before.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
 PASSWORD_MAX_LENGTH = 128
 AUTH_PASSWORD_VALIDATORS = [
@@ -275,7 +283,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # The addresses of those proxies (CIDRs): X-Forwarded-For is believed only from them, so that a
 # client reaching an instance directly cannot choose its own address (and rate-limit bucket).
-TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+TRUSTED_PROXY_NETWORKS = env.networks("TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
@@ -348,10 +356,10 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "o
 # RATE LIMITS (bankapi.ratelimits: fixed windows counted in the shared cache, one round trip each)
 # ------------------------------------------------------------------------------
 # Rate strings as django-ratelimit reads them: `COUNT/[N]UNIT`, UNIT one of s, m, h, d.
-RATE_LOGIN = env.str("RATE_LOGIN", default="20/m")
-RATE_REGISTER = env.str("RATE_REGISTER", default="10/h")
-RATE_USER = env.str("RATE_USER", default="300/m")
-RATE_PARTNER = env.str("RATE_PARTNER", default="60/m")
+RATE_LOGIN = env.rate("RATE_LOGIN", default="20/m")
+RATE_REGISTER = env.rate("RATE_REGISTER", default="10/h")
+RATE_USER = env.rate("RATE_USER", default="300/m")
+RATE_PARTNER = env.rate("RATE_PARTNER", default="60/m")
 
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 
@@ -398,7 +406,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # LOGGING: one JSON object per line, each carrying the request id.
 # ------------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_LEVEL = env.log_level("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

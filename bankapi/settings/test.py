@@ -8,6 +8,8 @@ Tests run against real PostgreSQL and Redis; both URLs default to this machine's
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -30,7 +32,7 @@ DATABASES["default"]["ENGINE"] = DATABASE_ENGINES.get(  # noqa: F405
     DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
 )
 if DATABASES["default"]["ENGINE"] != DATABASE_ENGINES["django.db.backends.postgresql"]:  # noqa: F405
-    raise RuntimeError("The test suite runs against PostgreSQL; point DATABASE_URL at one.")
+    raise ImproperlyConfigured("The test suite runs against PostgreSQL; point DATABASE_URL at one.")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
