@@ -31,6 +31,9 @@ from deploy.processes import Server, free_port, start_gunicorn
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
+# The browser tests' chromium, page and screenshot fixtures, and their --admin-screenshots option.
+pytest_plugins = ["bankapi.tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:

@@ -1,0 +1,181 @@
+"""
+Browser tests (pytest plugin, loaded by the root conftest.py): Playwright driving Debian's chromium
+against pytest-django's live server, which runs the app in the test process with the test settings
+(the test database and this process's Redis keys, so a test sets up and checks its data through the
+services and selectors) and serves the static files from the apps, as collectstatic would gather
+them. Every page gets the real middleware and so the real Content Security Policy.
+
+Each page records the problems a browser would show staff or hide from them: console errors
+(among them a resource that failed to load), uncaught page errors, CSP violations and a page
+answered without a CSP; a test that leaves any fails. `--admin-screenshots DIR` makes the tests save
+the screenshots docs/admin.md shows.
+
+Nothing is downloaded at run time: without the browser the tests fail (never skip), naming the
+package to install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
+
+CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
+VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_MS = 10_000
+
+# Records every CSP violation of the page through a binding (a listener outside the page's own
+# scripts, which the policy cannot block); added to every document before its scripts run.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.__recordCspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}` +
+        (event.sourceFile ? ` (${event.sourceFile}:${event.lineNumber})` : "")
+    );
+});
+"""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--admin-screenshots",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="save the browser tests' screenshots of the admin site (docs/admin.md) as DIR/<name>.png",
+    )
+
+
+class ChromiumSession:
+    """
+    The Playwright driver and one chromium for a test process.
+
+    Playwright's sync API marks its event loop as the thread's running loop after every call. Django
+    refuses database queries while a loop runs (SynchronousOnlyOperation), and asgiref's locals,
+    among them Django's connections, then hold other values. Between browser tests the mark is
+    taken away, so that the other tests in this process never see it, and put back before the next
+    browser test drives the browser again.
+    """
+
+    def __init__(self, playwright: Playwright, browser: Browser) -> None:
+        self.playwright = playwright
+        self.browser = browser
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def suspend(self) -> None:
+        self._loop = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(None)
+
+    def resume(self) -> None:
+        asyncio.events._set_running_loop(self._loop)
+
+
+def require_chromium(executable: str) -> None:
+    """Fail (never skip) the browser tests when the browser is not installed."""
+    if not Path(executable).is_file():
+        pytest.fail(
+            f"The browser tests need Debian's chromium at {executable} (apt-get install chromium; "
+            ".ci/run installs it): nothing is downloaded at run time.",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[ChromiumSession]:
+    require_chromium(CHROMIUM)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+    except BaseException:
+        playwright.stop()
+        raise
+    session = ChromiumSession(playwright, browser)
+    session.suspend()
+    yield session
+    session.resume()
+    browser.close()
+    playwright.stop()
+
+
+@dataclass
+class PageProblems:
+    """What went wrong on the page, as the browser saw it."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    pages_without_csp: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            location = message.location
+            self.console_errors.append(f"{message.text} ({location.get('url')}:{location.get('lineNumber')})")
+
+    def on_response(self, response: Response) -> None:
+        if response.request.resource_type == "document" and "content-security-policy" not in response.headers:
+            self.pages_without_csp.append(response.url)
+
+
+@contextmanager
+def open_page(chromium: ChromiumSession, base_url: str) -> Iterator[tuple[Page, PageProblems]]:
+    """
+    A fresh browser context (no cookies) and page at 1280×800 on `base_url` (`page.goto` takes
+    paths), with what goes wrong on it recorded.
+    """
+    chromium.resume()
+    problems = PageProblems()
+    context = chromium.browser.new_context(base_url=base_url, viewport=VIEWPORT, locale="en-GB")
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        context.expose_function("__recordCspViolation", lambda report: problems.csp_violations.append(report))
+        context.add_init_script(CSP_LISTENER)
+        page = context.new_page()
+        page.on("console", problems.on_console)
+        page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
+        page.on("response", problems.on_response)
+        yield page, problems
+        # Violations are reported asynchronously: let the last page's reports arrive.
+        page.wait_for_timeout(100)
+    finally:
+        context.close()
+        # While a loop is marked running, asgiref keeps this thread's database connections apart
+        # from the ones it has otherwise: close those the test opened, or one would outlive the test
+        # (and keep the test database from being dropped).
+        connections.close_all()
+        chromium.suspend()
+
+
+@pytest.fixture
+def browser_page(chromium: ChromiumSession, live_server, monkeypatch) -> Iterator[Page]:
+    """
+    A page on the live server (see open_page). The test fails if the page logged an error, raised
+    one, or broke or lacked its CSP.
+    """
+    # The test's own queries run between browser calls, while Playwright's loop is marked running.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with open_page(chromium, live_server.url) as (page, problems):
+        yield page
+    assert not problems, f"the browser reported problems: {problems}"
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest, browser_page: Page) -> Callable[[str], None]:
+    """`screenshot(name)` saves the page as <name>.png under --admin-screenshots, if given."""
+    directory: Path | None = request.config.getoption("--admin-screenshots")
+
+    def take(name: str) -> None:
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            browser_page.screenshot(path=directory / f"{name}.png", animations="disabled", caret="hide")
+
+    return take
