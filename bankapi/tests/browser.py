@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
+from django.urls import reverse
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright, Response, expect, sync_playwright
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 800}
@@ -114,7 +116,7 @@ class PageProblems:
     pages_without_csp: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return any(vars(self).values())
+        return any(getattr(self, problem.name) for problem in fields(self))
 
     def on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -179,3 +181,43 @@ def screenshot(request: pytest.FixtureRequest, browser_page: Page) -> Callable[[
             browser_page.screenshot(path=directory / f"{name}.png", animations="disabled", caret="hide")
 
     return take
+
+
+# The admin site, as staff use it ----------------------------------------------------------------
+
+
+def admin_path(name: str = "index", *args: object) -> str:
+    """The path of an admin page by its URL name ("index", "accounts_user_changelist", ...)."""
+    return reverse(f"admin:{name}", args=args)
+
+
+def log_in_to_admin(page: Page, email: str, password: str, *, before_submit: Callable[[], None] | None = None) -> None:
+    """Log in on the admin site's login form with an email, as staff do; `before_submit` may take a screenshot."""
+    page.goto(admin_path())
+    expect(page).to_have_url(re.compile(re.escape(admin_path("login")) + r"\?next="))
+    username = page.locator("input[name=username]")
+    username.fill(email)
+    expect(username).to_have_value(email)  # the box takes a whole email
+    page.locator("input[name=password]").fill(password)
+    if before_submit is not None:
+        before_submit()
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(re.escape(admin_path()) + "$"))
+
+
+def result_row(page: Page, text: str) -> Locator:
+    """The row of the change list's results that shows `text` (an account number, say)."""
+    return page.locator("#result_list tbody tr").filter(has_text=text)
+
+
+def run_action(page: Page, action: str, *rows_showing: str) -> None:
+    """Tick the rows that show these texts, choose the action (its name) and press Go."""
+    for text in rows_showing:
+        result_row(page, text).get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option(action)
+    page.get_by_role("button", name="Go").click()
+
+
+def message(page: Page, level: str = "success") -> Locator:
+    """The messages of that level (success, info, warning, error) at the top of the page."""
+    return page.locator(f"ul.messagelist li.{level}")
