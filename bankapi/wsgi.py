@@ -9,6 +9,7 @@ import sys
 from django.core.wsgi import get_wsgi_application
 
 from bankapi.configuration import exit_on_configuration_error
+from bankapi.logging import ServerLogRequestIds
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankapi.settings.production")
 
@@ -30,3 +31,5 @@ from monitoring.liveness import LivenessShortcut  # noqa: E402
 
 warm_up(django_application)
 application = LivenessShortcut(django_application)
+# runserver's (local settings' WSGI_APPLICATION): its request lines carry the id each response had.
+development_application = ServerLogRequestIds(application)

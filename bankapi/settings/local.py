@@ -14,6 +14,8 @@ from .base import *  # noqa: F403
 from .base import REDIS_URL, env, require_secrets
 
 DEBUG = env.bool("DEBUG", default=True)
+# runserver's request lines carry each response's X-Request-ID (bankapi.logging.ServerLogRequestIds).
+WSGI_APPLICATION = "bankapi.wsgi.development_application"
 
 if DEBUG:
     SECRET_KEY = SECRET_KEY or secrets.token_urlsafe(50)  # noqa: F405

@@ -1,0 +1,92 @@
+"""
+The development server's request lines (logger django.server, written after the response has gone
+and every middleware has returned) carry the id the response carried in `X-Request-ID`, as every
+other log line of the request does.
+"""
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+import requests
+
+from bankapi.logging import RequestIdFilter, ServerLogRequestIds
+from conftest import PROJECT_DIR
+from deploy.processes import free_port, wait_until_healthy
+
+
+def server_line(message: str) -> logging.LogRecord:
+    return logging.LogRecord("django.server", logging.INFO, __file__, 1, message, None, None)
+
+
+def test_runserver_request_lines_carry_the_response_request_id(tmp_path):
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bankapi.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "LOG_LEVEL": "INFO",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, process=server, timeout=60)  # the first /health goes through Django
+        no_proxy = {"http": "", "https": ""}
+        shortcut = requests.get(f"{url}/health", headers={"X-Request-ID": "probe-id-1"}, proxies=no_proxy, timeout=10)
+        through_django = requests.get(f"{url}/api/v1/profile", proxies=no_proxy, timeout=10)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    server_lines = [line for line in lines if line["logger"] == "django.server"]
+    by_path = {line["message"].split()[1]: line for line in server_lines}  # the last line of each path
+    assert by_path["/health"]["request_id"] == "probe-id-1" == shortcut.headers["X-Request-ID"]
+    assert by_path["/api/v1/profile"]["request_id"] == through_django.headers["X-Request-ID"]
+    assert all(line["request_id"] for line in server_lines), server_lines
+
+
+def test_a_response_without_an_id_leaves_none_for_the_next_line():
+    """Static files under runserver skip the middleware: their line must not borrow an earlier id."""
+
+    def with_id(environ, start_response):
+        start_response("200 OK", [("X-Request-ID", "earlier-id")])
+        return [b""]
+
+    def without_id(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/css")])
+        return [b""]
+
+    ServerLogRequestIds(with_id)({}, lambda *args: None)
+    first = server_line('"GET /a HTTP/1.1" 200 0')
+    RequestIdFilter().filter(first)
+    ServerLogRequestIds(without_id)({}, lambda *args: None)
+    second = server_line('"GET /static/b.css HTTP/1.1" 200 0')
+    RequestIdFilter().filter(second)
+    third = server_line('"GET /static/c.css HTTP/1.1" 200 0')  # served without our application at all
+    RequestIdFilter().filter(third)
+
+    assert (first.request_id, second.request_id, third.request_id) == ("earlier-id", None, None)
+
+
+def test_a_second_filter_pass_keeps_the_id():
+    ServerLogRequestIds(lambda environ, start_response: start_response("200 OK", [("X-Request-ID", "kept")]) or [])(
+        {}, lambda *args: None
+    )
+    record = server_line('"GET /a HTTP/1.1" 200 0')
+
+    RequestIdFilter().filter(record)
+    RequestIdFilter().filter(record)
+
+    assert record.request_id == "kept"
