@@ -4,12 +4,13 @@ call these, so each rule is written once.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
@@ -257,17 +258,47 @@ def user_update_profile(*, user: User, first_name: str | None, last_name: str | 
     return user
 
 
+@dataclass(frozen=True)
+class LockoutCleared:
+    """
+    What an unlock found, so that whoever asked can be told what happened: whether the identity
+    (`key`) was locked, and whether failed attempts were counted against it (now forgotten).
+    """
+
+    key: str
+    was_locked: bool
+    had_failures: bool
+
+
+def _axes_locks(key: str) -> bool:
+    """
+    Whether django-axes' own record locks `key`, as its database handler counts: the failures of
+    its attempts within the cool-off. That record also refuses a login, and outlives a cache that
+    lost its lock (a restart of a server with an in-process cache).
+    """
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(username=key)
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    failures = attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+    return failures >= settings.AXES_FAILURE_LIMIT
+
+
 @transaction.atomic
-def lockout_clear(*, identifier: str, actor: User | None = None) -> str:
+def lockout_clear(*, identifier: str, actor: User | None = None) -> LockoutCleared:
     """
     Lift the lockout of an account (or of an unknown identifier): the shared counter and
-    django-axes' record alike. Returns the identity that was cleared.
+    django-axes' record alike. Audited whether or not anything was locked (someone asked).
     """
     from axes.handlers.proxy import AxesProxyHandler
 
     identity = lockout.login_identity(None, identifier)
     user, key = identity.user, identity.key
-    AxesProxyHandler.reset_attempts(username=key)
+    was_locked = lockout.seconds_until_unlocked(key) is not None or _axes_locks(key)
+    attempts = AxesProxyHandler.reset_attempts(username=key)
     audit_record(
         action=Action.UNLOCK,
         actor=actor,
@@ -276,4 +307,4 @@ def lockout_clear(*, identifier: str, actor: User | None = None) -> str:
         target_label=None if user is not None else lockout.kept_identifier(key),
     )
     lockout.clear(key)  # last: the cache cannot roll back with the transaction
-    return key
+    return LockoutCleared(key=key, was_locked=was_locked, had_failures=was_locked or attempts > 0)

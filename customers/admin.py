@@ -7,14 +7,22 @@ the admin site obeys the same rules and leaves the same audit events. Only activ
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from accounts.models import User
 from accounts.services import EDITABLE_FIELDS, lockout_clear, user_create
 from accounts.validators import normalize_name
 from bankapi.errors import BankAPIError
 from customers import selectors, services
+from customers.serializers import CustomerListQuerySerializer
+
+# The API refuses a shorter search (400); the admin site says so instead of listing everyone.
+SEARCH_MIN_LENGTH = CustomerListQuerySerializer().fields["search"].min_length
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -24,9 +32,36 @@ class CustomerAdminForm(forms.ModelForm):
     first_name = forms.CharField(max_length=100)  # required here as in the API (imports may lack them)
     last_name = forms.CharField(max_length=100)
 
+    # The admin who saves (set by CustomerAdmin.get_form): the services' actor, in the audit trail.
+    actor: User
+
     class Meta:
         model = User
         fields = EDITABLE_FIELDS
+
+    def _post_clean(self) -> None:
+        """
+        Once the fields and the model validate, save through the service, inside validation: its
+        refusal (a closed customer, the last active admin, a taken email) becomes an error of this
+        form, which the admin site shows again with what was typed. The service stays the one place
+        where those rules are written, and CustomerAdmin.save_model has nothing left to do.
+        """
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            with transaction.atomic():  # a refusal leaves nothing half-saved
+                self.instance = self._save_through_service()
+        except BankAPIError as error:
+            self.add_error(None, str(error.detail))
+
+    def _save_through_service(self) -> User:
+        data = {field: self.cleaned_data[field] for field in EDITABLE_FIELDS if field in self.cleaned_data}
+        if self.instance._state.adding:  # starts active (the add form has no status), without a password
+            data.pop("status", None)
+            return user_create(actor=self.actor, **data)
+        changes = {field: data[field] for field in self.changed_data if field in data}
+        return services.customer_update(actor=self.actor, customer=self.instance, changes=changes)
 
     def clean_first_name(self) -> str:
         return normalize_name(self.cleaned_data["first_name"])
@@ -38,7 +73,8 @@ class CustomerAdminForm(forms.ModelForm):
 @admin.register(User)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
-    list_display = ["account_number", "email", "first_name", "last_name", "role", "status", "created_at"]
+    # Number and status first: they must stay in view at 1280 px (customers/static/customers/admin.css).
+    list_display = ["account_number", "status_label", "name", "email", "role", "created_at"]
     list_filter = ["status", "role"]
     search_fields = ["account_number"]  # the search itself is customers.selectors.customer_list
     search_help_text = "Exact account number, email prefix, or part of the name (at least 3 characters)."
@@ -46,6 +82,23 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
     readonly_fields = ["account_number", "public_id", "created_at", "updated_at", "last_login"]
     actions = ["freeze", "unfreeze", "close", "unlock"]
+
+    class Media:
+        css = {"all": ["customers/admin.css"]}
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, customer: User) -> str:
+        return format_html(
+            '<span class="customer-status customer-status-{}">{}</span>', customer.status, customer.get_status_display()
+        )
+
+    @admin.display(description="Name")
+    def name(self, customer: User) -> str | None:
+        return f"{customer.first_name} {customer.last_name}".strip() or None
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs) -> type:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form)(form.__name__, (form,), {"actor": request.user})
 
     def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         if obj is None:  # a new customer starts active
@@ -56,42 +109,21 @@ class CustomerAdmin(admin.ModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        if len(search_term.strip()) < 3:
+        term = search_term.strip()
+        if not term:
             return queryset, False
+        if len(term) < SEARCH_MIN_LENGTH:
+            message = f"Nothing was searched for “{term}”: a search needs at least {SEARCH_MIN_LENGTH} characters."
+            self.message_user(request, message, messages.ERROR)
+            return queryset.none(), False
         matches = selectors.customer_list(search=search_term)
         return queryset.filter(pk__in=matches.values("pk")), False
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False  # customers are closed, never deleted
 
-    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        data = {field: form.cleaned_data.get(field) for field in EDITABLE_FIELDS}
-        try:
-            if change:
-                changes = {field: data[field] for field in form.changed_data if field in EDITABLE_FIELDS}
-                services.customer_update(actor=request.user, customer=obj, changes=changes)
-            else:  # a new customer starts active (get_fields offers no status) and without a password
-                del data["status"]
-                obj.pk = user_create(actor=request.user, **data).pk
-        except BankAPIError as error:
-            request.customer_save_refused = True
-            self.message_user(request, str(error.detail), messages.ERROR)
-
-    # When the service refused a save, the admin must not report or log it as done.
-    def message_user(self, request: HttpRequest, message: str, level: int = messages.INFO, *args, **kwargs) -> None:
-        if level == messages.SUCCESS and getattr(request, "customer_save_refused", False):
-            return  # the refusal was reported instead
-        super().message_user(request, message, level, *args, **kwargs)
-
-    def log_addition(self, request: HttpRequest, obj: User, message: object) -> object:
-        if getattr(request, "customer_save_refused", False):
-            return None
-        return super().log_addition(request, obj, message)
-
-    def log_change(self, request: HttpRequest, obj: User, message: object) -> object:
-        if getattr(request, "customer_save_refused", False):
-            return None
-        return super().log_change(request, obj, message)
+    def save_model(self, request: HttpRequest, obj: User, form: CustomerAdminForm, change: bool) -> None:
+        """Nothing to do: the form saved through the service as it validated (CustomerAdminForm._post_clean)."""
 
     def _apply(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
         succeeded = 0
@@ -112,12 +144,39 @@ class CustomerAdmin(admin.ModelAdmin):
     def unfreeze(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._apply(request, queryset, services.customer_unfreeze, "Unfroze")
 
-    @admin.action(description="Close selected customers")
-    def close(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(request, queryset, services.customer_close, "Closed")
+    @admin.action(description="Close selected customers…")
+    def close(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        """
+        Closing is final, so it is asked for again on a page listing who would be closed (as
+        Django's delete confirmation does); only that page's "Yes" (post=yes) closes anyone.
+        """
+        if request.POST.get("post") == "yes":
+            self._apply(request, queryset, services.customer_close, "Closed")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Close {self.opts.verbose_name_plural}?",
+            "opts": self.opts,
+            "customers": list(queryset),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": request.get_full_path(),  # with the list's filters, as it was
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "customers/admin/close_confirmation.html", context)
 
     @admin.action(description="Unlock selected customers' logins")
     def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
         for customer in queryset:
-            lockout_clear(identifier=customer.account_number, actor=request.user)
-        self.message_user(request, f"Unlocked {queryset.count()} customer(s).", messages.SUCCESS)
+            number = customer.account_number
+            try:
+                cleared = lockout_clear(identifier=number, actor=request.user)
+            except BankAPIError as error:  # the cache is unreachable: nothing was unlocked
+                self.message_user(request, f"{number}: {error.detail}", messages.ERROR)
+                continue
+            if cleared.was_locked:
+                self.message_user(request, f"Unlocked {number}.", messages.SUCCESS)
+            elif cleared.had_failures:
+                self.message_user(request, f"{number} was not locked; its failed logins were forgotten.", messages.INFO)
+            else:
+                self.message_user(request, f"{number} was not locked.", messages.INFO)

@@ -51,6 +51,12 @@ def run_action(client: Client, action: str, *users: User, **extra):
     return client.post(CUSTOMERS, {"action": action, "_selected_action": [u.pk for u in users]}, follow=True, **extra)
 
 
+def confirm_close(client: Client, *users: User):
+    """The close action's second step: the confirmation page's "Yes" (post=yes)."""
+    data = {"action": "close", "_selected_action": [u.pk for u in users], "post": "yes"}
+    return client.post(CUSTOMERS, data, follow=True)
+
+
 def form_data(user: User, **overrides) -> dict:
     data = {
         "email": user.email,
@@ -333,7 +339,7 @@ def test_unfreeze_action_unfreezes(admin_site, admin_user):
 
 
 def test_close_action_closes_and_writes_customer_closed(admin_site, admin_user, customer):
-    response = run_action(admin_site, "close", customer)
+    response = confirm_close(admin_site, customer)
 
     customer.refresh_from_db()
     assert customer.status == Status.CLOSED
@@ -354,7 +360,7 @@ def test_unfreeze_of_a_closed_customer_is_refused_with_a_message(admin_site):
 
 
 def test_closing_the_last_active_admin_is_refused_with_an_error(admin_site, admin_user):
-    response = run_action(admin_site, "close", admin_user)
+    response = confirm_close(admin_site, admin_user)
 
     admin_user.refresh_from_db()
     assert admin_user.status == Status.ACTIVE
@@ -374,7 +380,7 @@ def test_freezing_the_last_active_admin_is_refused(admin_site, admin_user):
 
 
 def test_a_refused_customer_does_not_stop_the_others(admin_site, admin_user, customer):
-    response = run_action(admin_site, "close", admin_user, customer)
+    response = confirm_close(admin_site, admin_user, customer)
 
     customer.refresh_from_db()
     admin_user.refresh_from_db()
@@ -385,7 +391,7 @@ def test_a_refused_customer_does_not_stop_the_others(admin_site, admin_user, cus
 def test_closing_an_admin_is_allowed_while_another_active_admin_remains(admin_site, admin_user):
     other_admin = UserFactory(role=Role.ADMIN)
 
-    run_action(admin_site, "close", other_admin)
+    confirm_close(admin_site, other_admin)
 
     other_admin.refresh_from_db()
     assert other_admin.status == Status.CLOSED
@@ -399,7 +405,7 @@ def test_unlock_action_lifts_the_lockout(admin_site, api_client, customer):
 
     response = run_action(admin_site, "unlock", customer)
 
-    assert "Unlocked 1 customer(s)." in messages_of(response)
+    assert messages_of(response) == [f"Unlocked {customer.account_number}."]
     assert api_client.post(API_LOGIN, right, format="json").status_code == 200
 
 
@@ -491,12 +497,15 @@ def test_change_form_refuses_a_blank_name_as_the_api_does(admin_site, customer):
 
 
 def test_change_form_refuses_demoting_the_last_admin_with_an_error(admin_site, admin_user):
-    response = admin_site.post(change_url(admin_user), form_data(admin_user, role=Role.AUDITOR), follow=True)
+    response = admin_site.post(change_url(admin_user), form_data(admin_user, role=Role.AUDITOR))
 
     admin_user.refresh_from_db()
     assert admin_user.role == Role.ADMIN
-    assert "The last active admin cannot be demoted, frozen or closed." in messages_of(response)
-    assert not any("changed successfully" in message for message in messages_of(response))
+    assert response.status_code == 200  # the form again, not the list
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The last active admin cannot be demoted, frozen or closed."
+    ]
+    assert messages_of(response) == []
     assert events(Action.CUSTOMER_UPDATED) == []
 
 
@@ -567,10 +576,11 @@ def test_add_refused_by_the_service_is_reported_not_a_crash(admin_site, monkeypa
     monkeypatch.setattr(customer_admin, "user_create", email_taken_meanwhile)
     admin_site.raise_request_exception = False
 
-    response = admin_site.post(f"{CUSTOMERS}add/", new_customer_data(), follow=True)
+    response = admin_site.post(f"{CUSTOMERS}add/", new_customer_data())
 
-    assert response.status_code == 200
-    assert "An account with this email already exists." in messages_of(response)
+    assert response.status_code == 200  # the add form again, with what was typed
+    assert response.context["adminform"].form.non_field_errors() == ["An account with this email already exists."]
+    assert 'value="grace@example.com"' in response.content.decode()
     assert not User.objects.filter(email="grace@example.com").exists()
 
 

@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 "add --any-text)"
             )
         try:
-            key = lockout_clear(identifier=identifier)
+            key = lockout_clear(identifier=identifier).key
         except ServiceUnavailableError as exc:
             raise CommandError("the cache (Redis) is unreachable; nothing was unlocked") from exc
         self.stdout.write(f"unlocked {key}")
