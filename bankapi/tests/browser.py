@@ -32,6 +32,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwrig
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 10_000
+ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 # Records every CSP violation of the page through a binding (a listener outside the page's own
 # scripts, which the policy cannot block); added to every document before its scripts run.
@@ -59,24 +60,52 @@ class ChromiumSession:
     """
     The Playwright driver and one chromium for a test process.
 
-    Playwright's sync API marks its event loop as the thread's running loop after every call. Django
-    refuses database queries while a loop runs (SynchronousOnlyOperation), and asgiref's locals,
-    among them Django's connections, then hold other values. Between browser tests the mark is
-    taken away, so that the other tests in this process never see it, and put back before the next
-    browser test drives the browser again.
+    Playwright's sync API marks its event loop as the thread's running loop after every call. While
+    a loop runs, Django refuses database queries (SynchronousOnlyOperation) unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set, and asgiref's locals, among them Django's connections, hold
+    other values. So the mark and the variable are there only while a page is open (a browser test
+    queries between browser calls, as a person would look things up), and the other tests in this
+    process never see either.
     """
 
     def __init__(self, playwright: Playwright, browser: Browser) -> None:
         self.playwright = playwright
         self.browser = browser
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def suspend(self) -> None:
+        self._users = 0  # open pages (open_page may nest: a second person's browser in one test)
+        self._allow_async_unsafe: str | None = None
         self._loop = asyncio.events._get_running_loop()
         asyncio.events._set_running_loop(None)
 
     def resume(self) -> None:
-        asyncio.events._set_running_loop(self._loop)
+        """Before driving the browser: the loop is marked running again."""
+        if self._users == 0:
+            self._allow_async_unsafe = os.environ.get(ALLOW_ASYNC_UNSAFE)
+            os.environ[ALLOW_ASYNC_UNSAFE] = "true"
+            asyncio.events._set_running_loop(self._loop)
+        self._users += 1
+
+    def suspend(self) -> None:
+        """
+        Once no page is open: the mark is taken away, and the database connections that the test
+        opened while it was there are closed (kept apart from the thread's others, one left open
+        would outlive the test and keep the test database from being dropped).
+        """
+        self._users -= 1
+        if self._users == 0:
+            connections.close_all()
+            asyncio.events._set_running_loop(None)
+            if self._allow_async_unsafe is None:
+                del os.environ[ALLOW_ASYNC_UNSAFE]
+            else:
+                os.environ[ALLOW_ASYNC_UNSAFE] = self._allow_async_unsafe
+
+    def close(self) -> None:
+        self.resume()
+        try:
+            self.browser.close()
+        finally:
+            self.playwright.stop()  # which takes the mark away
+            self.suspend()
 
 
 def require_chromium(executable: str) -> None:
@@ -99,11 +128,8 @@ def chromium() -> Iterator[ChromiumSession]:
         playwright.stop()
         raise
     session = ChromiumSession(playwright, browser)
-    session.suspend()
     yield session
-    session.resume()
-    browser.close()
-    playwright.stop()
+    session.close()
 
 
 @dataclass
@@ -150,35 +176,32 @@ def open_page(chromium: ChromiumSession, base_url: str) -> Iterator[tuple[Page, 
         page.wait_for_timeout(100)
     finally:
         context.close()
-        # While a loop is marked running, asgiref keeps this thread's database connections apart
-        # from the ones it has otherwise: close those the test opened, or one would outlive the test
-        # (and keep the test database from being dropped).
-        connections.close_all()
         chromium.suspend()
 
 
 @pytest.fixture
-def browser_page(chromium: ChromiumSession, live_server, monkeypatch) -> Iterator[Page]:
+def browser_page(chromium: ChromiumSession, live_server) -> Iterator[Page]:
     """
     A page on the live server (see open_page). The test fails if the page logged an error, raised
     one, or broke or lacked its CSP.
     """
-    # The test's own queries run between browser calls, while Playwright's loop is marked running.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with open_page(chromium, live_server.url) as (page, problems):
         yield page
     assert not problems, f"the browser reported problems: {problems}"
 
 
 @pytest.fixture
-def screenshot(request: pytest.FixtureRequest, browser_page: Page) -> Callable[[str], None]:
-    """`screenshot(name)` saves the page as <name>.png under --admin-screenshots, if given."""
+def screenshot(request: pytest.FixtureRequest, browser_page: Page) -> Callable[..., None]:
+    """
+    `screenshot(name)` saves the page (or `page=` another one) as <name>.png under
+    --admin-screenshots, if given: the pictures of docs/admin.md.
+    """
     directory: Path | None = request.config.getoption("--admin-screenshots")
 
-    def take(name: str) -> None:
+    def take(name: str, page: Page = browser_page) -> None:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-            browser_page.screenshot(path=directory / f"{name}.png", animations="disabled", caret="hide")
+            page.screenshot(path=directory / f"{name}.png", animations="disabled", caret="hide")
 
     return take
 

@@ -15,8 +15,7 @@ LOGIN = f"/{settings.ADMIN_URL}login/"
 
 
 @pytest.fixture
-def recorded(chromium, live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def recorded(chromium, live_server):
     with open_page(chromium, live_server.url) as (page, problems):
         page.goto(LOGIN)
         yield page, problems
