@@ -14,15 +14,21 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from audit.models import Action, AuditEvent
 from conftest import manage, this_runs_database_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 LOGIN = "/api/v1/auth/login"
+ADMIN_LOGIN = f"/{django_settings.ADMIN_URL}login/"
 STDIN_PASSWORD = "a fresh staff passphrase 42"
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 GENERATED_PASSWORD_LINE = re.compile(r"^password \(shown once\): (\S+)$", re.MULTILINE)
@@ -230,6 +236,71 @@ def test_unlock_clears_the_lock_of_an_unknown_email(api_client, settings):
     assert login(api_client, "not the password at all", email="nobody@example.com").status_code == 401
 
 
+def test_unlock_names_the_account_by_number_and_email_not_by_an_internal_key(locked_customer):
+    output = run_command("unlock", locked_customer.email)
+
+    assert output.strip() == f"unlocked account {locked_customer.account_number} ({locked_customer.email})"
+    assert "acct:" not in output
+
+
+@pytest.mark.django_db
+def test_unlock_of_an_unknown_email_shows_it_as_typed(api_client, settings):
+    lock_out(api_client, settings, email="nobody@example.com")
+
+    output = run_command("unlock", "Nobody@Example.com")
+
+    assert output.strip() == "unlocked Nobody@Example.com (no account has it)"
+
+
+@pytest.mark.django_db
+def test_unlock_of_other_typed_text_never_shows_it_or_its_hash(settings):
+    typed = "my password in the wrong box"
+    browser = Client()
+    for _ in range(settings.LOCKOUT_FAILURES):
+        browser.post(ADMIN_LOGIN, {"username": typed, "password": "wrong"})
+    assert AccessAttempt.objects.get().failures_since_start == settings.LOCKOUT_FAILURES
+
+    output = run_command("unlock", "--any-text", typed)
+
+    assert output.strip() == "unlocked the text given (no account has it)"
+    assert "hash:" not in output
+
+
+@pytest.mark.django_db
+def test_unlock_says_so_when_the_account_was_not_locked(customer):
+    output = run_command("unlock", customer.account_number)
+
+    assert output.strip() == f"account {customer.account_number} ({customer.email}) was not locked; nothing to unlock"
+
+
+@pytest.mark.django_db
+def test_unlock_says_failed_attempts_below_the_limit_are_forgotten(api_client, customer):
+    login(api_client, "not the password at all", email=customer.email)
+
+    output = run_command("unlock", customer.email)
+
+    assert "was not locked; its failed login attempts are forgotten" in output
+    assert not output.startswith("unlocked")
+
+
+def test_unlock_refuses_when_the_lockout_is_in_another_process_cache(transactional_db, api_client, settings):
+    """
+    Under `make run` (no REDIS_URL) the lock lives in the server's in-process cache: a separate
+    command cannot reach it, so it must say so and change nothing, not report an unlock.
+    """
+    customer = UserFactory()
+    lock_out(api_client, settings, email=customer.email)
+
+    result = manage("unlock", customer.email, DJANGO_SETTINGS_MODULE="bankapi.settings.local", REDIS_URL="")
+
+    assert_one_line_error(result, mentions="cannot reach the lockout: the cache is in-process")
+    assert "Unlock action of the admin site's customer list" in result.stderr
+    assert result.stdout == ""
+    assert not AuditEvent.objects.filter(action=Action.UNLOCK).exists()
+    assert AccessAttempt.objects.filter(username=f"acct:{customer.account_number}").exists()
+    assert login(api_client, DEFAULT_PASSWORD, email=customer.email).status_code == 429
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("identifier", ["garbage", "12345", "1234567890123", "abc@", ""])
 def test_unlock_refuses_what_is_neither_an_email_nor_an_account_number(identifier):
@@ -265,6 +336,7 @@ def test_check_health_exits_one_when_redis_is_down(transactional_db):
 
     assert result.returncode == 1
     assert json.loads(result.stdout) == {"checks": {"database": "ok", "cache": "unavailable"}}
+    assert result.stderr == "cache: cannot connect to Redis at 127.0.0.1:1 (connection refused)\n"
 
 
 def test_check_health_exits_one_when_the_database_is_down(transactional_db):
@@ -275,6 +347,27 @@ def test_check_health_exits_one_when_the_database_is_down(transactional_db):
 
     assert result.returncode == 1
     assert json.loads(result.stdout) == {"checks": {"database": "unavailable", "cache": "ok"}}
+    host = host_and_port.rpartition("@")[2]
+    assert result.stderr == f"database: cannot connect to {host}:1 (connection refused)\n"
+
+
+def test_check_health_says_why_in_one_line_per_failure_and_never_prints_a_password(transactional_db):
+    password = "s3cret-pw-of-the-day"
+    database = connection.settings_dict
+    port = database["PORT"] or 5432
+
+    result = manage(
+        "check_health",
+        DATABASE_URL=f"postgres://{database['USER']}:{password}@127.0.0.1:{port}/no_such_db",
+        REDIS_URL=f"redis://:{password}@127.0.0.1:1/0",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f'database: cannot connect to 127.0.0.1:{port} (database "no_such_db" does not exist)',
+        "cache: cannot connect to Redis at 127.0.0.1:1 (connection refused)",
+    ]
+    assert password not in result.stdout + result.stderr
 
 
 # demo_admin --------------------------------------------------------------------------------------
@@ -300,3 +393,32 @@ def test_demo_admin_creates_an_admin_when_debug_is_on(settings, api_client):
     response = login(api_client, password, email="demo.admin@example.com")
     assert response.status_code == 200
     assert response.json()["role"] == "admin"
+
+
+DEMO_PASSWORD_LINE = re.compile(r"password:\s+(\S+)  \(new")
+
+
+@pytest.mark.django_db
+def test_demo_admin_keeps_its_password_on_the_next_run_and_says_so(settings, api_client):
+    settings.DEBUG = True
+    first = DEMO_PASSWORD_LINE.search(run_command("demo_admin")).group(1)
+
+    output = run_command("demo_admin")
+
+    assert "unchanged since it was printed; `python manage.py demo_admin --reset` makes a new one" in output
+    assert not DEMO_PASSWORD_LINE.search(output)
+    assert login(api_client, first, email="demo.admin@example.com").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_admin_reset_prints_a_new_password_and_the_old_one_stops_working(settings, api_client):
+    settings.DEBUG = True
+    first = DEMO_PASSWORD_LINE.search(run_command("demo_admin")).group(1)
+
+    output = run_command("demo_admin", "--reset")
+
+    second = DEMO_PASSWORD_LINE.search(output).group(1)
+    assert second != first
+    assert "the previous one no longer works" in output
+    assert login(api_client, second, email="demo.admin@example.com").status_code == 200
+    assert login(api_client, first, email="demo.admin@example.com").status_code == 401

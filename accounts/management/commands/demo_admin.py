@@ -1,5 +1,9 @@
 """
-`manage.py demo_admin`: the demo admin of `make run`, for development only.
+`manage.py demo_admin [--reset]`: the demo admin of `make run`, for development only.
+
+`make run` runs this every time it starts. The password is printed once, when the admin is created,
+and kept afterwards (only its hash is stored, so it cannot be shown again): a password saved in a
+browser keeps working across restarts. `--reset` gives the admin a new one and prints it.
 """
 
 from django.conf import settings
@@ -11,28 +15,40 @@ from accounts.selectors import user_get_by_login_identifier
 from accounts.services import user_create, user_set_password
 
 DEMO_ADMIN_EMAIL = "demo.admin@example.com"
+RESET_HINT = "`python manage.py demo_admin --reset` makes a new one"
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin (or give it a fresh password) and print its credentials. DEBUG only."
+    help = (
+        "Create the demo admin and print its credentials; once it exists, its password is kept "
+        "(--reset makes a new one). DEBUG only."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the server will listen")
+        parser.add_argument(
+            "--reset", action="store_true", help="give the existing demo admin a new password, and print it"
+        )
 
-    def handle(self, *args: object, base_url: str, **options: object) -> None:
+    def handle(self, *args: object, base_url: str, reset: bool, **options: object) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_admin runs only with DEBUG on; use create_staff in production")
-        password = generate_password()
         user = user_get_by_login_identifier(DEMO_ADMIN_EMAIL)
         if user is None:
+            password = generate_password()
             user = user_create(actor=None, email=DEMO_ADMIN_EMAIL, role=Role.ADMIN, password=password)
-        else:
+            password_line = f"{password}  (new)"
+        elif reset:
+            password = generate_password()
             user_set_password(user=user, password=password)
+            password_line = f"{password}  (new: the previous one no longer works)"
+        else:
+            password_line = f"unchanged since it was printed; {RESET_HINT}"
         self.stdout.write(
             "\n"
             "  Demo admin (development only)\n"
             f"    email:          {user.email}\n"
             f"    account number: {user.account_number}\n"
-            f"    password:       {password}\n"
+            f"    password:       {password_line}\n"
             f"    admin site:     {base_url.rstrip('/')}/{settings.ADMIN_URL}\n"
         )
