@@ -13,7 +13,10 @@ ACCOUNT_NUMBER_ATTEMPTS = 10
 
 
 class UserManager(BaseUserManager):
-    """Creates users with a freshly issued account number; used by the services, not views."""
+    """
+    Creates users with a freshly issued account number; used by the services, not views. There is
+    no create_superuser: staff are made by accounts.services.user_create (`create_staff`), audited.
+    """
 
     use_in_migrations = True
 
@@ -44,8 +47,3 @@ class UserManager(BaseUserManager):
 
     def _account_number_taken(self, account_number: str) -> bool:
         return self.filter(account_number=account_number).exists()
-
-    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> Any:
-        """`manage.py createsuperuser`: an active admin."""
-        fields.setdefault("role", "admin")
-        return self.create_user(email=email, password=password, **fields)

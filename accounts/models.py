@@ -90,7 +90,15 @@ class User(AbstractBaseUser):
         ]
 
     def __str__(self) -> str:
-        return self.account_number
+        """The display name and the account number, which tells two people of one name apart."""
+        if not self.account_number or self.display_name == self.account_number:
+            return self.display_name
+        return f"{self.display_name} ({self.account_number})"
+
+    @property
+    def display_name(self) -> str:
+        """What staff call a user: the name, else the email (staff may have no name), else the number."""
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.account_number
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -7,7 +7,7 @@ import uuid
 from django.db import connections, router
 
 from accounts.account_numbers import is_account_number
-from accounts.models import EndedSession, User
+from accounts.models import EndedSession, Status, User
 
 
 def user_get_by_login_identifier(identifier: str) -> User | None:
@@ -29,6 +29,15 @@ def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.exists()
+
+
+def user_get_for_set_password_link(public_id: str) -> User | None:
+    """The active user a set-password link names by public id; None for anything else in its place."""
+    try:
+        parsed = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return User.objects.filter(public_id=parsed, status=Status.ACTIVE).first()
 
 
 def user_get_for_session(public_id: str, session_id: str) -> User | None:

@@ -22,6 +22,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts import lockout
 from accounts.models import EMAIL_TAKEN, EndedSession, Role, User
 from accounts.selectors import email_is_taken, user_get_for_session
+from accounts.set_password_links import set_password_link_tokens
 from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair, longest_token_lifetime
 from audit.models import Action, Outcome
 from audit.services import SYSTEM_ACTOR, audit_record, field_changes
@@ -39,6 +40,10 @@ class InvalidRefreshTokenError(Exception):
 
 class IncorrectPasswordError(Exception):
     """The current password given for a password change is wrong."""
+
+
+class InvalidSetPasswordLinkError(Exception):
+    """The set-password link was used already, has expired, or was made for an earlier state of the user."""
 
 
 # The fields of a user that staff may change (customers.services.customer_update, the admin site's
@@ -214,9 +219,17 @@ def user_change_password(*, request: HttpRequest, user: User, current_password: 
     """
     if _check_credentials(request=request, identifier=user.account_number, password=current_password) is None:
         raise IncorrectPasswordError()
-    with transaction.atomic():
-        user_set_password(user=user, password=new_password)
-        audit_record(action=Action.PASSWORD_CHANGED, actor=user, target=user)
+    user_set_own_password(user=user, password=new_password)
+
+
+@transaction.atomic
+def user_set_own_password(*, user: User, password: str) -> None:
+    """
+    A password the user chose, having shown who they are (the current password, a set-password
+    link): set, every token issued before revoked, audited as `password_changed` by the user.
+    """
+    user_set_password(user=user, password=password)
+    audit_record(action=Action.PASSWORD_CHANGED, actor=user, target=user)
 
 
 @transaction.atomic
@@ -225,6 +238,37 @@ def user_set_password(*, user: User, password: str, actor: User | None = None) -
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
     user_revoke_tokens(user=user, actor=actor or user)
+
+
+@transaction.atomic
+def set_password_link_issue(*, actor: User | None, user: User) -> str:
+    """
+    The token of a one-time link with which `user` sets their own password (see
+    accounts.set_password_links), so that whoever adds a user never learns their password. `actor`
+    is the admin who asked (None: an operator's command). Audited; the token itself is never kept.
+    """
+    if not user.is_active:
+        raise ConflictError("Only an active user can be given a set-password link.")
+    audit_record(
+        action=Action.PASSWORD_LINK_ISSUED,
+        actor=actor,
+        actor_label=None if actor is not None else SYSTEM_ACTOR,
+        target=user,
+    )
+    return set_password_link_tokens.make_token(user)
+
+
+@transaction.atomic
+def set_password_link_redeem(*, user: User, token: str | None, password: str) -> None:
+    """
+    Set the password of the user a link was made for, as their own act (audited as
+    `password_changed`), revoking their tokens. The token is checked again under a lock of the
+    user's row, so of two uses of one link at the same moment only one sets a password.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active or not set_password_link_tokens.check_token(locked, token):
+        raise InvalidSetPasswordLinkError()
+    user_set_own_password(user=locked, password=password)
 
 
 def user_revoke_tokens(*, user: User, actor: User | None) -> None:

@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     TOKEN_REVOKED = "token_revoked"  # noqa: S105 - action names, not secrets
     TOKEN_REUSE_DETECTED = "token_reuse_detected"  # noqa: S105
     PASSWORD_CHANGED = "password_changed"  # noqa: S105
+    PASSWORD_LINK_ISSUED = "password_link_issued"  # noqa: S105 - a one-time set-password link was made
     CUSTOMER_CREATED = "customer_created"
     CUSTOMER_UPDATED = "customer_updated"
     CUSTOMER_CLOSED = "customer_closed"

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.pages import SetPasswordLinkDoneView, SetPasswordLinkView
+
 urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("customers.urls")),
@@ -10,6 +12,13 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("", include("monitoring.urls")),
+    # Pages under the admin site's path that need no login (a one-time set-password link).
+    path(
+        f"{settings.ADMIN_URL}set-password/<str:uidb64>/<str:token>/",
+        SetPasswordLinkView.as_view(),
+        name="set_password_link",
+    ),
+    path(f"{settings.ADMIN_URL}set-password/done/", SetPasswordLinkDoneView.as_view(), name="set_password_link_done"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

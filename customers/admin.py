@@ -6,16 +6,18 @@ the admin site obeys the same rules and leaves the same audit events. Only activ
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from accounts.models import User
-from accounts.services import EDITABLE_FIELDS, lockout_clear, user_create
+from accounts.models import STAFF_ROLES, User
+from accounts.services import EDITABLE_FIELDS, lockout_clear, set_password_link_issue, user_create
+from accounts.set_password_links import set_password_link_path
 from accounts.validators import normalize_name
 from bankapi.errors import BankAPIError
 from customers import selectors, services
@@ -26,11 +28,15 @@ SEARCH_MIN_LENGTH = CustomerListQuerySerializer().fields["search"].min_length
 
 
 class CustomerAdminForm(forms.ModelForm):
-    """The admin's form applies the API's field rules (the model fields carry the validators)."""
+    """
+    The admin's form applies the API's field rules (the model fields carry the validators). A
+    customer needs both names, as in the API; staff may have none (`create_staff` names them only when
+    asked), and are then called by their email (User.display_name).
+    """
 
     email = forms.EmailField(max_length=254)
-    first_name = forms.CharField(max_length=100)  # required here as in the API (imports may lack them)
-    last_name = forms.CharField(max_length=100)
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
 
     # The admin who saves (set by CustomerAdmin.get_form): the services' actor, in the audit trail.
     actor: User
@@ -69,6 +75,14 @@ class CustomerAdminForm(forms.ModelForm):
     def clean_last_name(self) -> str:
         return normalize_name(self.cleaned_data["last_name"])
 
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        if cleaned_data.get("role", self.instance.role) not in STAFF_ROLES:
+            for field in ("first_name", "last_name"):
+                if not cleaned_data.get(field) and field not in self.errors:
+                    self.add_error(field, forms.Field.default_error_messages["required"])
+        return cleaned_data
+
 
 @admin.register(User)
 class CustomerAdmin(admin.ModelAdmin):
@@ -81,7 +95,7 @@ class CustomerAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
     readonly_fields = ["account_number", "public_id", "created_at", "updated_at", "last_login"]
-    actions = ["freeze", "unfreeze", "close", "unlock"]
+    actions = ["freeze", "unfreeze", "close", "unlock", "set_password_link"]
 
     class Media:
         css = {"all": ["customers/admin.css"]}
@@ -124,6 +138,34 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: CustomerAdminForm, change: bool) -> None:
         """Nothing to do: the form saved through the service as it validated (CustomerAdminForm._post_clean)."""
+
+    def response_add(self, request: HttpRequest, obj: User, post_url_continue: str | None = None) -> HttpResponse:
+        """A user added here has no password: the admin is given a link for them to set one."""
+        response = super().response_add(request, obj, post_url_continue)
+        if obj.pk is not None and not getattr(request, "customer_save_refused", False):
+            self.set_password_link(request, User.objects.filter(pk=obj.pk))
+        return response
+
+    @admin.action(description="Make a one-time set-password link")
+    def set_password_link(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """
+        Shows the admin a link with which the user sets their own password (nothing is emailed: no
+        mail is configured), so that no admin ever sees or chooses someone's password.
+        """
+        hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+        for user in queryset:
+            try:
+                token = set_password_link_issue(actor=request.user, user=user)
+            except BankAPIError as error:
+                self.message_user(request, f"{user}: {error.detail}", messages.ERROR)
+                continue
+            url = request.build_absolute_uri(set_password_link_path(user, token))
+            self.message_user(
+                request,
+                f"Send {user} this link to set a password; it works once, for {hours} hours, and "
+                f"nothing was emailed: {url}",
+                messages.SUCCESS,
+            )
 
     def _apply(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
         succeeded = 0

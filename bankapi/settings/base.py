@@ -131,15 +131,17 @@ else:
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "bankapi.apps.BankAdminConfig",  # django.contrib.admin with bankapi.admin_site.BankAdminSite
+    # Ahead of django.contrib.auth, simplejwt and django-axes: its management commands of the same
+    # name replace theirs (createsuperuser and changepassword refuse and point to create_staff and
+    # set_password_link; flushexpiredtokens also forgets ended sessions; axes' resets refuse and
+    # point to `unlock`).
+    "accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    # Ahead of simplejwt and django-axes: its management commands of the same name replace theirs
-    # (flushexpiredtokens also forgets ended sessions; axes' resets refuse and point to `unlock`).
-    "accounts",
     "rest_framework_simplejwt.token_blacklist",
     "axes",
     "drf_spectacular",
