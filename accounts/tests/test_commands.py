@@ -422,3 +422,25 @@ def test_demo_admin_reset_prints_a_new_password_and_the_old_one_stops_working(se
     assert "the previous one no longer works" in output
     assert login(api_client, second, email="demo.admin@example.com").status_code == 200
     assert login(api_client, first, email="demo.admin@example.com").status_code == 401
+
+
+# Usage errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "mentions"),
+    [
+        (["unlock"], "required: identifier"),
+        (["create_staff", "boss@example.com"], "required: --role"),
+        (["seed_customers"], "required: N"),
+        (["check_health", "extra"], "unrecognized arguments: extra"),
+        (["demo_admin", "--bogus"], "unrecognized arguments: --bogus"),
+        (["flushexpiredtokens", "now"], "unrecognized arguments: now"),
+    ],
+)
+def test_a_command_line_argparse_refuses_is_one_line_pointing_to_help(command, mentions):
+    result = manage(*command)
+
+    assert_one_line_error(result, mentions=mentions)
+    assert f"`manage.py {command[0]} --help` shows the usage" in result.stderr
+    assert "usage:" not in result.stderr
