@@ -5,6 +5,8 @@ the admin site obeys the same rules and leaves the same audit events. Only activ
 (User.is_staff); auditors use the read-only API.
 """
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -13,9 +15,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.models import STAFF_ROLES, User
+from accounts.models import STAFF_ROLES, Role, User
 from accounts.services import EDITABLE_FIELDS, lockout_clear, set_password_link_issue, user_create
 from accounts.set_password_links import set_password_link_path
 from accounts.validators import normalize_name
@@ -87,8 +90,9 @@ class CustomerAdminForm(forms.ModelForm):
 @admin.register(User)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
-    # Number and status first: they must stay in view at 1280 px (customers/static/customers/admin.css).
-    list_display = ["account_number", "status_label", "name", "email", "role", "created_at"]
+    # Number and status first: they must stay in view at 1280 px beside the navigation and the
+    # filters, so the columns are few (a staff member's role rides on the name; roles are a filter).
+    list_display = ["account_number", "status_label", "name", "email_address", "created"]
     list_filter = ["status", "role"]
     search_fields = ["account_number"]  # the search itself is customers.selectors.customer_list
     search_help_text = "Exact account number, email prefix, or part of the name (at least 3 characters)."
@@ -108,7 +112,20 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Name")
     def name(self, customer: User) -> str | None:
-        return f"{customer.first_name} {customer.last_name}".strip() or None
+        name = f"{customer.first_name} {customer.last_name}".strip()
+        if customer.role == Role.CUSTOMER:
+            return name or None
+        return format_html('{} <span class="customer-role">{}</span>', name, customer.role.capitalize())
+
+    @admin.display(description="Email", ordering="email")
+    def email_address(self, customer: User) -> str:
+        """A narrow column wraps a long email before its @ rather than anywhere."""
+        local, at, domain = customer.email.rpartition("@")
+        return format_html("{}<wbr>{}{}", local, at, domain) if at else customer.email
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, customer: User) -> date:
+        return timezone.localdate(customer.created_at)
 
     def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs) -> type:
         form = super().get_form(request, obj, change, **kwargs)

@@ -124,7 +124,7 @@ def test_the_list_shows_account_number_then_status_first(admin_site, customer):
 
     columns = re.findall(r'<th scope="col"[^>]*class="[^"]*column-(\w+)', content)
     assert columns[:3] == ["account_number", "status_label", "name"]
-    assert columns == ["account_number", "status_label", "name", "email", "role", "created_at"]
+    assert columns == ["account_number", "status_label", "name", "email_address", "created"]
 
 
 def test_the_list_shows_the_name_in_one_column(admin_site):
@@ -135,6 +135,29 @@ def test_the_list_shows_the_name_in_one_column(admin_site):
     assert '<td class="field-name">Jack Frost</td>' in content
     assert "column-first_name" not in content
     assert "column-last_name" not in content
+
+
+def test_a_staff_members_role_shows_beside_the_name_and_a_customers_does_not(admin_site, admin_user):
+    UserFactory(first_name="Jack", last_name="Frost")
+
+    content = admin_site.get(CUSTOMERS).content.decode()
+
+    name = f"{admin_user.first_name} {admin_user.last_name}"
+    assert f'<td class="field-name">{name} <span class="customer-role">Admin</span></td>' in content
+    assert '<td class="field-name">Jack Frost</td>' in content
+
+
+def test_the_list_shows_the_day_a_customer_was_created(admin_site, customer):
+    content = admin_site.get(CUSTOMERS).content.decode()
+
+    created = re.findall(r'<td class="field-created[^"]*">([^<]*)</td>', content)
+    assert created and all(re.fullmatch(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}", day) for day in created), created
+
+
+def test_the_list_wraps_a_long_email_before_its_at_sign(admin_site):
+    UserFactory(email="maximiliana.theodora@example.com")
+
+    assert "maximiliana.theodora<wbr>@example.com" in admin_site.get(CUSTOMERS).content.decode()
 
 
 @pytest.mark.parametrize(("status", "label"), [("active", "Active"), ("frozen", "Frozen"), ("closed", "Closed")])
