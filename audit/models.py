@@ -5,6 +5,8 @@ Rows are written in the same transaction as the change they record, and PostgreS
 to UPDATE, DELETE or TRUNCATE them (migration 0002).
 """
 
+from datetime import UTC
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -70,4 +72,4 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_label}"
+        return f"{self.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC {self.action} {self.target_label}".rstrip()

@@ -4,13 +4,21 @@ API's login rules: an email or an account number, the per-account lockout, and t
 rate limit.
 """
 
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
-from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Max, Min, Model, QuerySet
+from django.db.models.base import ModelBase
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_set_own_password
@@ -55,10 +63,33 @@ class StaffPasswordChangeForm(AdminPasswordChangeForm):
         return self.user
 
 
+# The service's icon, a static file (bankapi/static/): the admin pages link it, /favicon.ico points to it.
+FAVICON = "bankapi/favicon.svg"
+
+# Models that apps register on the admin site and staff have no use for: groups grant nothing
+# (roles do; accounts.User has no groups), and simplejwt's token tables are bookkeeping of its
+# blacklist that only token services write (an "Add" there would make a token out of nothing).
+# Django's sessions and content types are not registered in the first place.
+HIDDEN_MODELS = frozenset({"auth.Group", "token_blacklist.OutstandingToken", "token_blacklist.BlacklistedToken"})
+
+
 class BankAdminSite(AdminSite):
     site_header = "Bank API administration"
     site_title = "Bank API administration"
+    # "View site": this service has no site but its API, described at /api/docs.
+    site_url = "/api/docs"
     login_form = StaffLoginForm
+
+    def register(self, model_or_iterable: ModelBase | Iterable[ModelBase], admin_class=None, **options) -> None:
+        """Everything but HIDDEN_MODELS, whichever app registers them and in whatever order apps load."""
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        shown = [model for model in models if model._meta.label not in HIDDEN_MODELS]
+        if shown:
+            super().register(shown, admin_class, **options)
+
+    def each_context(self, request: HttpRequest) -> dict:
+        """The favicon's URL, for admin/base_site.html."""
+        return {**super().each_context(request), "favicon_url": static(FAVICON)}
 
     def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Django's page (its code: Django 5.2 has no hook for the form), with StaffPasswordChangeForm."""
@@ -101,3 +132,92 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """
+    /favicon.ico, which browsers ask for on pages that name no icon (the API's JSON, read in a
+    browser): the service's icon, rather than a problem+json 404.
+    """
+    return HttpResponseRedirect(static(FAVICON))
+
+
+class CappedCountPaginator(Paginator):
+    """
+    Counts at most `cap` rows. A change list counts its filtered rows on every page (to number the
+    pages, even with show_full_result_count off), and PostgreSQL counts by reading every row: over
+    the whole audit trail, seconds per page. Past the cap the list says "more than" (the admin's
+    pagination and search templates, bankapi/templates/admin/) and a date or filter narrows it.
+    """
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def capped_text(self) -> str:
+        return f"more than {self.cap:,}"
+
+
+class DateDrillDownQuerySet(QuerySet):
+    """
+    A queryset whose `datetimes()` (what a change list's date hierarchy lists: the years, the months
+    of a year, the days of a month that have rows) reads no more than a row per period. Django's
+    reads every row of the level shown (SELECT DISTINCT date_trunc(…)), the whole table at the top.
+    Here the first and last rows bound the candidate periods and one LIMIT 1 probe per period, all in
+    one statement, asks which have a row: index look-ups when the field leads an index.
+    """
+
+    max_probes = 400
+
+    def datetimes(self, field_name: str, kind: str, order: str = "ASC", tzinfo=None) -> QuerySet | list[datetime]:
+        if kind not in ("year", "month", "day") or order != "ASC" or tzinfo is not None:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        periods = list(_periods(timezone.localtime(bounds["first"]), timezone.localtime(bounds["last"]), kind))
+        if len(periods) > self.max_probes:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        # Ordered, so that PostgreSQL walks the index: a LIMIT 1 without order may pick a sequential
+        # scan, which in a table written in time order reads every older row before the period's.
+        probes = [
+            self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+            .order_by(field_name)
+            .values_list(field_name, flat=True)[:1]
+            for start, end in periods
+        ]
+        found = probes[0].union(*probes[1:], all=True) if len(probes) > 1 else probes[0]
+        return sorted({_period_start(timezone.localtime(moment), kind) for moment in found})
+
+
+def _period_start(moment: datetime, kind: str) -> datetime:
+    day = moment.date()
+    first = {"year": day.replace(month=1, day=1), "month": day.replace(day=1), "day": day}[kind]
+    return timezone.make_aware(datetime.combine(first, datetime.min.time()))
+
+
+def _next_period(start: date, kind: str) -> date:
+    if kind == "day":
+        return start + timedelta(days=1)
+    if kind == "month":
+        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    return start.replace(year=start.year + 1)
+
+
+def _periods(first: datetime, last: datetime, kind: str) -> Iterator[tuple[datetime, datetime]]:
+    """The [start, end) periods of `kind` from the one holding `first` to the one holding `last`."""
+    start = _period_start(first, kind).date()
+    while start <= last.date():
+        end = _next_period(start, kind)
+        yield (
+            timezone.make_aware(datetime.combine(start, datetime.min.time())),
+            timezone.make_aware(datetime.combine(end, datetime.min.time())),
+        )
+        start = end

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.pages import SetPasswordLinkDoneView, SetPasswordLinkView
+from bankapi.admin_site import favicon
 
 urlpatterns = [
     path("api/v1/", include("accounts.urls")),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("audit.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("monitoring.urls")),
     # Pages under the admin site's path that need no login (a one-time set-password link).
     path(

@@ -216,7 +216,8 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own templates (bankapi is no app): admin overrides such as the favicon's link.
+        "DIRS": [BASE_DIR / "bankapi" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -230,6 +231,8 @@ TEMPLATES = [
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project's own static files (bankapi is no app): the favicon.
+STATICFILES_DIRS = [BASE_DIR / "bankapi" / "static"]
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
