@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock clean cluster-start cluster-stop bench
+.PHONY: run test lint format lock clean cluster-start cluster-stop bench admin-screenshots
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ bench: $(INSTALLED) $(VENV)/.bench-installed
 	@command -v wrk >/dev/null || if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y wrk; \
 		else echo "make bench needs wrk: install it (sudo apt-get install wrk)" >&2; exit 1; fi
 	$(PY) bench/perf_bench.py $(if $(FLASK_DIR),--flask-dir $(FLASK_DIR)) $(BENCH_ARGS)
+
+## admin-screenshots: the pictures of docs/admin.md (docs/admin/*.png, 1280x800), taken again by the
+## admin site's browser tests; run it after changing an admin page
+admin-screenshots: $(INSTALLED)
+	rm -f docs/admin/*.png
+	$(VENV)/bin/pytest -m browser -p no:cacheprovider --admin-screenshots docs/admin
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .cluster
