@@ -31,7 +31,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwrig
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 800}
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 10_000  # for every action and every expect(), on a machine busy with other tests
 ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 # Records every CSP violation of the page through a binding (a listener outside the page's own
@@ -44,6 +44,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
     );
 });
 """
+
+
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
