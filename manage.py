@@ -27,11 +27,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankapi.settings.local")
     from django.core.management import execute_from_command_line
 
-    from bankapi.configuration import exit_on_configuration_error
+    from bankapi.configuration import exit_on_configuration_error, exit_on_database_error
 
     one_line_usage_errors()
-    # A bad or missing setting is one line on stderr and exit status 1, for every command.
-    with exit_on_configuration_error():
+    # A bad or missing setting, or a database out of reach, is one line on stderr and exit status 1,
+    # for every command.
+    with exit_on_configuration_error(), exit_on_database_error():
         execute_from_command_line(sys.argv)
 
 

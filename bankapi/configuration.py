@@ -129,6 +129,26 @@ def exit_on_configuration_error(*, log: logging.Logger | None = None, status: in
         raise SystemExit(status) from None
 
 
+@contextmanager
+def exit_on_database_error() -> Iterator[None]:
+    """
+    A command that cannot reach the database (or that the database refuses for a reason of its own,
+    an OperationalError) prints one line saying where and why, as `check_health` does
+    (monitoring.diagnosis), and exits 1. `--traceback` lets the traceback through.
+    """
+    from django.db import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        if "--traceback" in sys.argv:
+            raise
+        from monitoring.diagnosis import explain
+
+        print(f"Error: {explain('database', exc)}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def _is_settings_module(error: ModuleNotFoundError) -> bool:
     module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
     return bool(error.name) and (module == error.name or module.startswith(f"{error.name}."))

@@ -1,8 +1,8 @@
 """
 A setting the service cannot use stops it with one clear line naming the variable, never a traceback
 and never a secret: for every management command (manage.py) and for gunicorn's start (bankapi/wsgi.py
-under gunicorn.conf.py), as the README promises. Each case runs in its own process, since settings
-are read once at start-up.
+under gunicorn.conf.py), as the README promises; so does a database a command cannot reach. Each
+case runs in its own process, since settings are read once at start-up.
 """
 
 import os
@@ -68,6 +68,18 @@ def test_every_command_reports_a_bad_setting_in_one_line(command):
     result = manage(*command, RATE_USER="1/fortnight")
 
     assert_one_line_naming(result, "RATE_USER")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["migrate"], ["unlock", "someone@example.com"], ["create_staff", "boss@example.com", "--role", "admin"]],
+)
+def test_a_command_that_cannot_reach_the_database_says_so_in_one_line(command):
+    result = manage(*command, DATABASE_URL=f"postgres://bank:{DATABASE_PASSWORD}@127.0.0.1:1/bank")
+
+    line = assert_one_line_naming(result, "database")
+    assert line == "Error: database: cannot connect to 127.0.0.1:1 (connection refused)"
+    assert DATABASE_PASSWORD not in result.stdout + result.stderr
 
 
 def test_production_settings_without_secret_key_are_one_line():
