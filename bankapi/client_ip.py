@@ -3,15 +3,13 @@ The one rule that decides a request's client IP, shared by the rate limits, the 
 and the audit trail.
 """
 
-import functools
 import ipaddress
 from contextvars import ContextVar, Token
 
 from django.conf import settings
-from django.core import checks
 from django.http import HttpRequest
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from bankapi.setting_values import IPNetwork, parse_networks
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -28,7 +26,7 @@ def client_ip(request: HttpRequest) -> str:
     hops = settings.TRUSTED_PROXY_COUNT
     if hops <= 0:
         return remote_addr
-    networks = trusted_proxy_networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
+    networks = parse_networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     address = remote_addr
     for _ in range(hops):
@@ -41,11 +39,6 @@ def client_ip(request: HttpRequest) -> str:
     return address
 
 
-@functools.lru_cache(maxsize=4)
-def trusted_proxy_networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs)
-
-
 def _is_in(address: str, networks: tuple[IPNetwork, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -54,22 +47,6 @@ def _is_in(address: str, networks: tuple[IPNetwork, ...]) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # a dual-stack socket's view of an IPv4 peer
     return any(ip in network for network in networks)
-
-
-@checks.register(checks.Tags.security)
-def check_trusted_proxy_networks(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
-    """A malformed network would fail every request: refuse to start with one instead."""
-    try:
-        trusted_proxy_networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
-    except ValueError as exc:
-        return [
-            checks.Error(
-                f"TRUSTED_PROXY_NETWORKS: {exc}",
-                hint="List CIDRs separated by commas, like 10.0.0.0/8,::1/128.",
-                id="bankapi.E002",
-            )
-        ]
-    return []
 
 
 _current_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)

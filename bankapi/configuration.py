@@ -5,11 +5,11 @@ The README promises operators one clear line for a bad setting, whichever way th
 `manage.py` (any command) and the WSGI application under gunicorn. So a value the settings cannot
 use fails while the settings load, as `ImproperlyConfigured` naming the variable (never echoing a
 password or a secret), and the entry points turn that into one line and a non-zero exit instead of
-a traceback. Values that only a system check would catch are checked here too: gunicorn never runs
-the system checks, and a malformed rate or network would otherwise fail every request it touches.
+a traceback. Rates and proxy networks are parsed here as they load, by the very parsers the rate
+limits and the client IP use (bankapi.setting_values): gunicorn never runs system checks, and a
+malformed rate or network would otherwise fail every request it touches.
 """
 
-import ipaddress
 import logging
 import os
 import re
@@ -21,11 +21,11 @@ from contextlib import contextmanager
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from bankapi.setting_values import Rate, parse_networks
+
 NOTSET = environ.Env.NOTSET
 TRUE_WORDS = frozenset({"true", "on", "ok", "y", "yes", "1"})  # django-environ's
 FALSE_WORDS = frozenset({"false", "off", "no", "n", "0", ""})
-# The grammar bankapi.ratelimits.Rate.parse reads (django-ratelimit's): COUNT/[N]UNIT.
-RATE = re.compile(r"(\d+)/(\d*)([smhd])")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _KINDS = {int: "a whole number", float: "a number"}
 # Only a scheme that looks like one is repeated in an error: anything else may be part of a secret.
@@ -73,21 +73,21 @@ class Env(environ.Env):
     def rate(self, var: str, default: object = NOTSET) -> str:
         """A rate limit as bankapi.ratelimits reads it: `20/m`, `300/5m` (COUNT/[N]UNIT, UNIT one of s, m, h, d)."""
         value = self.str(var, default=default)
-        match = RATE.fullmatch(value.strip())
-        if not match or int(match.group(1)) < 1:
+        try:
+            Rate.parse(value)
+        except ValueError as exc:
             raise ImproperlyConfigured(
                 f"{var} must be a rate like 20/m or 300/5m (COUNT/[N]UNIT, UNIT one of s, m, h, d), got {value!r}"
-            )
+            ) from exc
         return value
 
     def networks(self, var: str, default: object = NOTSET) -> list[str]:
         """A comma-separated list of networks (CIDRs), as bankapi.client_ip reads them."""
         values = self.list(var, default=default)
-        for value in values:
-            try:
-                ipaddress.ip_network(value.strip(), strict=False)
-            except ValueError as exc:
-                raise ImproperlyConfigured(f"{var} must list networks like 10.0.0.0/8,::1/128: {exc}") from exc
+        try:
+            parse_networks(tuple(values))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{var} must list networks like 10.0.0.0/8,::1/128: {exc}") from exc
         return values
 
     def log_level(self, var: str, default: object = NOTSET) -> str:

@@ -13,14 +13,11 @@ The limits fail closed: when the cache cannot be reached, the request is refused
 than let through unlimited.
 """
 
-import re
 import time
 import zlib
-from dataclasses import dataclass
 from functools import cache as memoize
 
 from django.conf import settings
-from django.core import checks
 from django.core.cache import cache, caches
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
@@ -33,46 +30,13 @@ from rest_framework.throttling import BaseThrottle
 
 from bankapi.client_ip import client_ip
 from bankapi.errors import RateLimitedError, ServiceUnavailableError
+from bankapi.setting_values import Rate
 from bankapi.signals import request_rate_limited
 from monitoring.cache import cache_operation_seconds
 
-_RATE = re.compile(r"(\d+)/(\d*)([smhd])")
-_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # A window's key outlives the window a little, so a clock a second apart on another host still finds it.
 _EXPIRY_MARGIN_SECONDS = 5
 _count_timer = cache_operation_seconds.labels(operation="rate_limit_count")
-
-
-RATE_SETTINGS = ("RATE_LOGIN", "RATE_REGISTER", "RATE_USER", "RATE_PARTNER")
-
-
-@dataclass(frozen=True)
-class Rate:
-    """`limit` requests per `period` seconds, from a rate string such as `20/m` or `300/5m`."""
-
-    limit: int
-    period: int
-
-    @classmethod
-    @memoize
-    def parse(cls, rate: str) -> "Rate":
-        match = _RATE.fullmatch(rate.strip())
-        if not match or int(match.group(1)) < 1:
-            raise ValueError(f"not a rate (like 20/m or 300/5m): {rate!r}")
-        count, multiplier, unit = match.groups()
-        return cls(limit=int(count), period=int(multiplier or 1) * _PERIOD_SECONDS[unit])
-
-
-@checks.register(checks.Tags.security)
-def check_rate_settings(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
-    """A malformed rate would fail every request it limits: refuse to start with one instead."""
-    errors = []
-    for name in RATE_SETTINGS:
-        try:
-            Rate.parse(getattr(settings, name))
-        except ValueError as exc:
-            errors.append(checks.Error(str(exc), hint=f"Set {name} like 20/m or 300/5m.", id="bankapi.E001"))
-    return errors
 
 
 def window_end(key: str, period: int, now: float | None = None) -> int:

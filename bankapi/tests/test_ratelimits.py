@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django_redis import get_redis_connection
 
 from bankapi.errors import RateLimitedError
-from bankapi.ratelimits import Rate, check_rate_settings, count_request, enforce_rate_limit, window_end
+from bankapi.ratelimits import Rate, count_request, enforce_rate_limit, window_end
 
 pytestmark = pytest.mark.django_db
 
@@ -89,16 +89,3 @@ def test_a_windows_count_expires_soon_after_the_window():
     time_to_live = get_redis_connection("default").ttl(key)
 
     assert seconds_left - 1 <= time_to_live <= seconds_left + 6
-
-
-def test_a_malformed_rate_setting_fails_the_system_check(settings):
-    settings.RATE_USER = "300 per minute"
-
-    errors = check_rate_settings()
-
-    assert [error.id for error in errors] == ["bankapi.E001"]
-    assert "300 per minute" in errors[0].msg
-
-
-def test_the_configured_rates_pass_the_system_check():
-    assert check_rate_settings() == []
