@@ -100,6 +100,10 @@ class User(AbstractBaseUser):
         """What staff call a user: the name, else the email (staff may have no name), else the number."""
         return f"{self.first_name} {self.last_name}".strip() or self.email or self.account_number
 
+    def get_short_name(self) -> str:
+        """The admin site's "Welcome, …" greets staff by name (or email), not by account number."""
+        return self.display_name
+
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         """Only active users may log in or use a token; frozen and closed ones keep their data."""

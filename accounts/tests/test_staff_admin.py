@@ -199,6 +199,18 @@ def test_the_staff_members_page_is_titled_with_the_display_name(admin_site):
     assert f"ops@bank.example.com ({staff.account_number})" in content
 
 
+def test_the_admin_site_greets_staff_by_name_not_by_account_number(admin_user):
+    admin_user.first_name, admin_user.last_name = "Grace", "Hopper"
+    admin_user.save(update_fields=["first_name", "last_name"])
+    client = Client()
+    client.force_login(admin_user)
+
+    header = client.get(f"/{settings.ADMIN_URL}").content.decode()
+
+    assert "Grace Hopper" in strip_tags(header)
+    assert admin_user.account_number not in strip_tags(header).split("Welcome,")[1].split("View site")[0]
+
+
 # create_staff's names ---------------------------------------------------------------------------
 
 
