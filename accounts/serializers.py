@@ -1,24 +1,40 @@
 """
-Provides the shapes and field rules of the authentication and profile endpoints.
+Provides the shapes and field rules of the authentication and profile endpoints, and how the
+OpenAPI schema states each rule (the `...Scheme` extensions below): the pattern or bound a field
+declares is the one it enforces.
 """
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from accounts.account_numbers import ACCOUNT_NUMBER_PATTERN
 from accounts.models import Role, User
+from accounts.names import NAME_INPUT_MAX_LENGTH, is_name_input, name_input_pattern
 from accounts.validators import (
+    E164_PATTERN,
+    MAX_AGE_YEARS,
+    MIN_AGE_YEARS,
+    MaximumLengthValidator,
     normalize_name,
     validate_date_of_birth,
     validate_name,
     validate_phone,
 )
+from bankapi.schema import char_class, date_range_pattern
 from bankapi.serializers import StrictModelSerializer, StrictSerializer
+
+NAME_RULE = "May contain only letters, spaces, apostrophes and hyphens."
+DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _django_validator(validator: Any) -> Any:
@@ -34,35 +50,50 @@ def _django_validator(validator: Any) -> Any:
 
 
 class PersonNameField(serializers.CharField):
-    """A name: NFKC-normalised, 1 to 100 letters, spaces, `'` and `-`."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=400, **kwargs)
+    """
+    A name: as typed, at most 100 characters matching `accounts.names` (which is what the schema
+    declares); then trimmed, NFKC-normalised and checked by the rule every path shares.
+    """
 
     def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and len(data) > NAME_INPUT_MAX_LENGTH:
+            raise serializers.ValidationError(f"Must be 1 to {NAME_INPUT_MAX_LENGTH} characters.")
+        if isinstance(data, str) and not is_name_input(data):
+            raise serializers.ValidationError(NAME_RULE)
         value = normalize_name(super().to_internal_value(data))
         _django_validator(validate_name)(value)
         return value
 
 
 class PhoneField(serializers.CharField):
+    """E.164 exactly as sent: surrounding spaces are not trimmed away, as the schema's pattern says."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=16, validators=[_django_validator(validate_phone)], **kwargs)
+        super().__init__(max_length=16, trim_whitespace=False, validators=[_django_validator(validate_phone)], **kwargs)
 
 
 class DateOfBirthField(serializers.DateField):
+    """`YYYY-MM-DD` with ASCII digits only (strptime alone takes `1990-1-5` and other digits)."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(input_formats=["%Y-%m-%d"], validators=[_django_validator(validate_date_of_birth)], **kwargs)
 
+    def to_internal_value(self, value: Any) -> date:
+        if isinstance(value, str) and not DATE_SHAPE.fullmatch(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
 
 class NormalizedEmailField(serializers.EmailField):
-    """An email address, at most 254 characters, domain lower-cased."""
+    """An email address exactly as sent (no spaces trimmed), at most 254 characters, domain lower-cased."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=254, **kwargs)
+        super().__init__(max_length=254, trim_whitespace=False, **kwargs)
 
-    def to_internal_value(self, data: Any) -> str:
-        return BaseUserManager.normalize_email(super().to_internal_value(data))
+    def run_validation(self, data: Any = empty) -> Any:
+        """Validated as sent, then normalised (which would also trim, so it comes after)."""
+        value = super().run_validation(data)
+        return BaseUserManager.normalize_email(value) if isinstance(value, str) else value
 
 
 class PasswordField(serializers.CharField):
@@ -70,6 +101,136 @@ class PasswordField(serializers.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(write_only=True, trim_whitespace=False, max_length=1024, **kwargs)
+
+
+class NewPasswordField(PasswordField):
+    """
+    A password being set. Its rules are Django's password validators (`validate_new_password`,
+    run with the other details of the body); the schema reads its bounds from them.
+    """
+
+
+# How the schema states each field's rule -----------------------------------------------------------
+
+NAME_DESCRIPTION = (
+    f"1 to {NAME_INPUT_MAX_LENGTH} characters: letters of any script, combining marks, spaces, apostrophes "
+    "and hyphens, beginning with a letter or an apostrophe or hyphen (never a combining mark) and "
+    "containing at least one letter. Surrounding whitespace is trimmed and the name is stored NFKC-normalised "
+    "(full-width `Ａｄａ` becomes `Ada`). The pattern spells this out for the characters of the Basic "
+    "Multilingual Plane, the only ones accepted."
+)
+
+
+class PersonNameScheme(OpenApiSerializerFieldExtension):
+    target_class = PersonNameField
+    match_subclasses = True
+
+    def get_name(self) -> str:
+        return "PersonName"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": NAME_INPUT_MAX_LENGTH,
+            "pattern": name_input_pattern(),
+            "description": NAME_DESCRIPTION,
+            "example": "Ada",
+        }
+
+
+class PhoneScheme(OpenApiSerializerFieldExtension):
+    target_class = PhoneField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "pattern": E164_PATTERN.pattern,
+            "description": "E.164: `+`, the country code and the number, 8 to 16 characters, no spaces.",
+            "example": "+447700900123",
+        }
+
+
+def date_of_birth_bounds(today: date) -> tuple[date, date]:
+    """The earliest and latest birth dates `validate_date_of_birth` accepts on `today`."""
+
+    def accepted(born: date) -> bool:
+        try:
+            validate_date_of_birth(born)
+        except DjangoValidationError:
+            return False
+        return True
+
+    def edge(approximate: date, step: timedelta) -> date:
+        """From a date near the edge, the last accepted one walking by `step` (one day)."""
+        while not accepted(approximate):
+            approximate -= step
+        while accepted(approximate + step):
+            approximate += step
+        return approximate
+
+    day = min(today.day, 28)
+    latest = edge(date(today.year - MIN_AGE_YEARS, today.month, day), timedelta(days=1))
+    earliest = edge(date(today.year - MAX_AGE_YEARS - 1, today.month, day), timedelta(days=-1))
+    return earliest, latest
+
+
+class DateOfBirthScheme(OpenApiSerializerFieldExtension):
+    target_class = DateOfBirthField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        today = timezone.now().date()
+        earliest, latest = date_of_birth_bounds(today)
+        return {
+            "type": "string",
+            "format": "date",
+            "pattern": date_range_pattern(earliest, latest),
+            "description": (
+                f"A date (`YYYY-MM-DD`) on which the person is {MIN_AGE_YEARS} to {MAX_AGE_YEARS} years old: "
+                f"today ({today.isoformat()}, UTC) that is {earliest.isoformat()} to {latest.isoformat()}, "
+                "the range the pattern spells out (it moves with the date the schema is read)."
+            ),
+            "example": "1990-12-10",
+        }
+
+
+def password_bounds() -> tuple[int, int]:
+    """The shortest and longest new password the configured validators accept."""
+    shortest, longest = 1, 1024
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            shortest = max(shortest, validator.min_length)
+        elif isinstance(validator, MaximumLengthValidator):
+            longest = min(longest, validator.max_length)
+    return shortest, longest
+
+
+# No U+0000 (DRF refuses it), and a character that is not a digit by str.isdigit(): Django refuses a
+# password with none as numeric.
+_DIGITS_OR_NUL = [0, *(code_point for code_point in range(0x10000) if chr(code_point).isdigit())]
+NEW_PASSWORD_PATTERN = f"^[^\\u0000]*{char_class(_DIGITS_OR_NUL, negated=True)}[^\\u0000]*$"
+
+
+class NewPasswordScheme(OpenApiSerializerFieldExtension):
+    target_class = NewPasswordField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        shortest, longest = password_bounds()
+        return {
+            "type": "string",
+            "writeOnly": True,
+            "minLength": shortest,
+            "maxLength": longest,
+            "pattern": NEW_PASSWORD_PATTERN,
+            "description": (
+                f"{shortest} to {longest} characters, not only digits, and neither a common password nor too "
+                "similar to the email, names or account number; no composition rules. Spaces count and are "
+                "kept."
+            ),
+        }
 
 
 def validate_new_password(password: str, *, user: User) -> None:
@@ -86,8 +247,15 @@ def _rfc3339_utc(moment: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+@extend_schema_serializer(
+    description=(
+        "A customer (or staff member) as the service shows them. `email` is null only for a customer "
+        "brought over from an earlier system; `phone` and `date_of_birth` are null when they were never "
+        "given."
+    )
+)
 class ProfileSerializer(serializers.ModelSerializer):
-    """The customer representation of the contract."""
+    """The contract's customer representation, built without DRF's per-field machinery."""
 
     def to_representation(self, user: User | dict[str, Any]) -> dict[str, Any]:
         """
@@ -125,46 +293,87 @@ class ProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+EXAMPLE_PASSWORD = "quiet meadow lantern river"  # noqa: S105 (an example in the API reference)
+EXAMPLE_NEW_PASSWORD = "violet harbour compass morning"  # noqa: S105
+EXAMPLE_REFRESH = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.vK3VH2yJ0r1Zb4mQ7gk1l1m1c2h8dXVfN3A4eWhMa0U"
+)
+
+
+@extend_schema_serializer(
+    description=(
+        "A new customer's details and password, all required. A body with several mistakes gets every "
+        "one of them in one `validation_error`."
+    ),
+    examples=[
+        OpenApiExample(
+            "A new customer",
+            value={
+                "email": "ada@example.com",
+                "password": EXAMPLE_PASSWORD,
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "phone": "+447700900123",
+                "date_of_birth": "1990-12-10",
+            },
+            request_only=True,
+        )
+    ],
+)
 class RegisterSerializer(StrictSerializer):
     email = NormalizedEmailField()
-    password = PasswordField()
+    password = NewPasswordField()
     first_name = PersonNameField()
     last_name = PersonNameField()
     phone = PhoneField()
     date_of_birth = DateOfBirthField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        candidate = User(**{name: value for name, value in attrs.items() if name != "password"})
-        validate_new_password(attrs["password"], user=candidate)
+        if "password" in attrs:  # compared with whichever other details are valid
+            candidate = User(**{name: value for name, value in attrs.items() if name != "password"})
+            validate_new_password(attrs["password"], user=candidate)
         return attrs
 
 
+@extend_schema_serializer(description="`password` and exactly one of `email` (case-insensitive) or `account_number`.")
 class LoginSerializer(StrictSerializer):
-    """`password` and exactly one of `email` or `account_number`."""
+    exactly_one_of = ("email", "account_number")
 
-    email = serializers.EmailField(max_length=254, required=False)
-    account_number = serializers.RegexField(ACCOUNT_NUMBER_PATTERN, required=False)
+    email = serializers.EmailField(max_length=254, trim_whitespace=False, required=False)
+    account_number = serializers.RegexField(ACCOUNT_NUMBER_PATTERN, trim_whitespace=False, required=False)
     password = PasswordField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        given = [name for name in ("email", "account_number") if name in attrs]
-        if len(given) != 1:
-            raise serializers.ValidationError({"non_field_errors": ["Send exactly one of email or account_number."]})
-        attrs["identifier"] = attrs[given[0]]
+        given = [attrs[name] for name in self.exactly_one_of if name in attrs]
+        if len(given) == 1:
+            attrs["identifier"] = given[0]
         return attrs
 
 
+@extend_schema_serializer(
+    description="The refresh token of the pair to rotate.",
+    examples=[OpenApiExample("A refresh token", value={"refresh": EXAMPLE_REFRESH}, request_only=True)],
+)
 class RefreshSerializer(StrictSerializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+@extend_schema_serializer(
+    description="The refresh token of the session to end.",
+    examples=[OpenApiExample("A refresh token", value={"refresh": EXAMPLE_REFRESH}, request_only=True)],
+)
 class LogoutSerializer(StrictSerializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+@extend_schema_serializer(
+    description="The details a customer may change: any of `first_name`, `last_name` and `phone`.",
+    examples=[
+        OpenApiExample("A new phone number", value={"phone": "+447700900456"}, request_only=True),
+        OpenApiExample("A new name", value={"first_name": "Augusta Ada", "last_name": "King"}, request_only=True),
+    ],
+)
 class ProfileUpdateSerializer(StrictModelSerializer):
-    """A customer may change only their names and phone number."""
-
     first_name = PersonNameField(required=False)
     last_name = PersonNameField(required=False)
     phone = PhoneField(required=False)
@@ -174,18 +383,34 @@ class ProfileUpdateSerializer(StrictModelSerializer):
         fields = ["first_name", "last_name", "phone"]
 
 
+@extend_schema_serializer(
+    description=(
+        "The current password and the new one, which follows the password rules and differs from the current one."
+    ),
+    examples=[
+        OpenApiExample(
+            "A new password",
+            value={"current_password": EXAMPLE_PASSWORD, "new_password": EXAMPLE_NEW_PASSWORD},
+            request_only=True,
+        )
+    ],
+)
 class PasswordChangeSerializer(StrictSerializer):
     current_password = PasswordField()
-    new_password = PasswordField()
+    new_password = NewPasswordField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = self.context["request"].user
-        if attrs["new_password"] == attrs["current_password"]:
-            raise serializers.ValidationError({"new_password": ["Must differ from the current password."]})
+        if "new_password" not in attrs:
+            return attrs
+        messages = []
+        if attrs["new_password"] == attrs.get("current_password"):
+            messages.append("Must differ from the current password.")
         try:
-            password_validation.validate_password(attrs["new_password"], user=user)
+            password_validation.validate_password(attrs["new_password"], user=self.context["request"].user)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"new_password": exc.messages}) from exc
+            messages.extend(exc.messages)
+        if messages:
+            raise serializers.ValidationError({"new_password": messages})
         return attrs
 
 

@@ -34,7 +34,7 @@ def validate_name(value: str) -> None:
 
 
 def validate_phone(value: str) -> None:
-    if not E164_PATTERN.match(value):
+    if not E164_PATTERN.fullmatch(value):  # `match` with `$` would let a trailing newline through
         raise ValidationError("Enter a phone number in E.164 format, e.g. +447700900123.", code="invalid_phone")
 
 

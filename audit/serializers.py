@@ -2,10 +2,22 @@
 Provides the shape of audit events and of the audit list's filters.
 """
 
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.account_numbers import ACCOUNT_NUMBER_PATTERN
 from audit.models import Action, AuditEvent
+from bankapi.serializers import QuerySerializer
+
+# RFC 3339's date-time (section 5.6), as `format: date-time` means it: seconds and an offset required.
+RFC3339_DATE_TIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}):(?P<second>[0-9]{2})"
+    r"(?P<fraction>\.[0-9]+)?(?P<offset>[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -26,12 +38,53 @@ class AuditEventSerializer(serializers.ModelSerializer):
         return event.target_label or None
 
 
-class AuditEventListQuerySerializer(serializers.Serializer):
-    actor = serializers.CharField(required=False, max_length=255)
-    account_number = serializers.RegexField(ACCOUNT_NUMBER_PATTERN, required=False)
-    action = serializers.ChoiceField(choices=Action.choices, required=False)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+@extend_schema_field({"type": "string", "format": "date-time"})
+class Rfc3339DateTimeField(serializers.DateTimeField):
+    """
+    Only what `format: date-time` admits: DRF's parser would also take a date alone, a space for the
+    `T` or a time without an offset. A leap second (`:60`) is the start of the next minute.
+    """
+
+    def to_internal_value(self, value: Any) -> datetime:
+        match = RFC3339_DATE_TIME.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            self.fail("invalid", format="RFC 3339, e.g. 2026-01-31T09:30:00Z")
+        leap = match["second"] == "60"
+        second = "59" if leap else match["second"]
+        text = f"{match['date']}T{match['time']}:{second}{(match['fraction'] or '')[:7]}{match['offset'].upper()}"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:  # a day or an hour that does not exist
+            self.fail("invalid", format="RFC 3339, e.g. 2026-01-31T09:30:00Z")
+        return moment + timedelta(seconds=1) if leap else moment
+
+
+class AuditEventListQuerySerializer(QuerySerializer):
+    actor = serializers.RegexField(
+        r"^[^\x00]*$",  # DRF refuses U+0000 anyway; the schema says so
+        required=False,
+        max_length=255,
+        trim_whitespace=False,
+        help_text=(
+            "Only events by this actor: an email (any case) or an account number, or `system` for operators' commands."
+        ),
+    )
+    account_number = serializers.RegexField(
+        ACCOUNT_NUMBER_PATTERN,
+        required=False,
+        trim_whitespace=False,
+        help_text="Only events about this account number (the `target`), 12 digits.",
+    )
+    action = serializers.ChoiceField(choices=Action.choices, required=False, help_text="Only events of this action.")
+    since = Rfc3339DateTimeField(
+        required=False, help_text="Only events at or after this time (RFC 3339, e.g. `2026-01-31T09:30:00Z`)."
+    )
+    until = Rfc3339DateTimeField(
+        required=False,
+        help_text=(
+            "Only events before this time (RFC 3339). With `since`, it must be later, else 400 `validation_error`."
+        ),
+    )
 
     def validate(self, attrs: dict) -> dict:
         if "since" in attrs and "until" in attrs and attrs["since"] >= attrs["until"]:

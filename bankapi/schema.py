@@ -9,15 +9,29 @@ helpers that declare an operation's error responses in one line.
 
 Each status becomes an `application/problem+json` response whose description names its codes and
 whose examples show each code's body, all read from the problem classes in `bankapi.errors`.
-`problem_responses` always adds 500 `internal_error`.
+`problem_responses` always adds what any operation can answer: 405 `method_not_allowed`, 406
+`not_acceptable` and 500 `internal_error`.
 `postprocess_response_headers` (a drf-spectacular hook) documents the headers every response
-carries (`X-Request-ID`, `Cache-Control`) and `Retry-After` on every 429.
+carries (`X-Request-ID`, `Cache-Control`), `Retry-After` on every 429 and `Allow` on every 405.
+`postprocess_pagination_links` points each list's `next`/`previous` examples at that list.
+
+Request bodies are closed (`additionalProperties: false`) by one definition,
+`StrictSerializerScheme`, for every serializer built on `bankapi.serializers.StrictSerializerMixin`,
+which is what refuses unknown fields. Patterns are written in the part of ECMA-262 that Python's `re`
+reads the same way (`char_class`, `date_range_pattern`), so the schema's validators and the
+service's agree.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
@@ -122,7 +136,9 @@ def problem_openapi_response(
 def problem_responses(*specs: int | tuple) -> dict[tuple[int, str], OpenApiResponse]:
     """
     The error responses of an operation, for `extend_schema(responses={...})`. Each spec is a status
-    (its usual codes) or a tuple `(status, code, ...)`; 500 `internal_error` is always added.
+    (its usual codes) or a tuple `(status, code, ...)`. What every operation can answer is always
+    added: 405 `method_not_allowed` (another method of the path; `Allow` lists the right ones), 406
+    `not_acceptable` (an `Accept` without JSON) and 500 `internal_error`.
 
         problem_responses(400, (401, "invalid_credentials"), (429, "account_locked", "rate_limited"), 503)
     """
@@ -130,9 +146,14 @@ def problem_responses(*specs: int | tuple) -> dict[tuple[int, str], OpenApiRespo
     for spec in specs:
         status, *codes = spec if isinstance(spec, tuple) else (spec,)
         responses[(status, PROBLEM_CONTENT_TYPE)] = problem_openapi_response(status, *codes)
-    if (500, PROBLEM_CONTENT_TYPE) not in responses:
-        responses[(500, PROBLEM_CONTENT_TYPE)] = problem_openapi_response(500)
+    for status, code in ANY_OPERATION_PROBLEMS:
+        if (status, PROBLEM_CONTENT_TYPE) not in responses:
+            responses[(status, PROBLEM_CONTENT_TYPE)] = problem_openapi_response(status, code)
     return responses
+
+
+# What any operation can answer, whatever it does.
+ANY_OPERATION_PROBLEMS = ((405, "method_not_allowed"), (406, "not_acceptable"), (500, "internal_error"))
 
 
 # Headers, documented once in components.headers and referenced from each response.
@@ -186,3 +207,152 @@ def postprocess_response_headers(result: dict[str, Any], generator: Any, **kwarg
         components = result.setdefault("components", {})
         components.setdefault("headers", {}).update({name: RESPONSE_HEADERS[name] for name in sorted(used)})
     return result
+
+
+def postprocess_pagination_links(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """
+    drf-spectacular hook: the `next`/`previous` examples of each paginated list are links to that
+    list (the paginator's schema method is not told which list it serves).
+    """
+    from bankapi.pagination import NewestFirstCursorPagination  # imported late: it imports DRF's settings
+
+    schemas = result.get("components", {}).get("schemas", {})
+    for path, path_item in result.get("paths", {}).items():
+        content = path_item.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
+        reference = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+        page = schemas.get(reference.rsplit("/", 1)[-1], {})
+        properties = page.get("properties", {})
+        if "next" in properties and "previous" in properties:
+            properties["next"]["example"] = NewestFirstCursorPagination.example_link(path, reverse=False)
+            properties["previous"]["example"] = NewestFirstCursorPagination.example_link(path, reverse=True)
+    return result
+
+
+class StrictSerializerScheme(OpenApiSerializerExtension):
+    """
+    A body the service validates with `StrictSerializerMixin` is closed: `additionalProperties:
+    false`, since unknown fields are refused; and its `exactly_one_of` fields become a `oneOf`.
+    """
+
+    target_class = "bankapi.serializers.StrictSerializerMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["additionalProperties"] = False
+        properties = schema.get("properties", {})
+        for name, field in force_instance(self.target).fields.items():
+            if name not in properties:
+                continue
+            extension = OpenApiSerializerFieldExtension.get_match(field)
+            if extension is not None:
+                properties[name] = _as_extension_states(properties[name], extension, auto_schema, direction)
+            if properties[name].get("type") == "string" and not {"pattern", "format", "enum"} & set(properties[name]):
+                properties[name]["pattern"] = NO_NUL_PATTERN  # DRF refuses U+0000 in every string
+        names = getattr(self.target, "exactly_one_of", ())
+        if names:
+            schema["oneOf"] = [{"required": [name]} for name in names]
+        return schema
+
+
+def _as_extension_states(
+    schema: dict[str, Any], extension: OpenApiSerializerFieldExtension, auto_schema: Any, direction: Any
+) -> dict[str, Any]:
+    """
+    A field's schema with drf-spectacular's blank rule (`minLength: 1`, added over what the field's
+    own extension states, e.g. a password's minimum) taken back: the extension's word is the rule.
+    """
+    if "allOf" in schema:  # a component of the extension's, which holds the bounds
+        schema.pop("minLength", None)
+        if list(schema) == ["allOf"] and len(schema["allOf"]) == 1:
+            return schema["allOf"][0]
+    elif "minLength" in (stated := extension.map_serializer_field(auto_schema, direction)):
+        schema["minLength"] = stated["minLength"]
+    return schema
+
+
+# Patterns both ECMA-262 and Python read alike ---------------------------------------------------
+
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def char_class(code_points: Iterable[int], *, negated: bool = False) -> str:
+    """
+    A character class of `code_points` (of the Basic Multilingual Plane, no surrogates), as ranges
+    of `\\uXXXX` escapes: the same class to ECMA-262, with or without its `u` flag, and to Python.
+    """
+    ranges: list[list[int]] = []
+    for code_point in sorted(set(code_points)):
+        if not 0 <= code_point <= 0xFFFF or 0xD800 <= code_point <= 0xDFFF:
+            raise ValueError(f"U+{code_point:04X} cannot be spelled alike for ECMA-262 and Python")
+        if ranges and ranges[-1][1] == code_point - 1:
+            ranges[-1][1] = code_point
+        else:
+            ranges.append([code_point, code_point])
+    spelled = "".join(f"\\u{low:04X}" if low == high else f"\\u{low:04X}-\\u{high:04X}" for low, high in ranges)
+    return f"[{'^' if negated else ''}{spelled}]"
+
+
+def _group(pattern: str) -> str:
+    return f"(?:{pattern})" if "|" in pattern else pattern
+
+
+def digits_between(low: str, high: str) -> str:
+    """A pattern for the digit strings as long as `low` from `low` to `high`, inclusive."""
+    if len(low) != len(high) or not (low.isascii() and low.isdigit() and high.isascii() and high.isdigit()):
+        raise ValueError(f"not two digit strings of one length: {low!r}, {high!r}")
+    if low > high:
+        raise ValueError(f"{low} is after {high}")
+    if low == high:
+        return low
+    if low[0] == high[0]:
+        return low[0] + _group(digits_between(low[1:], high[1:]))
+    rest = len(low) - 1
+    anything = "[0-9]" * rest if rest < 2 else f"[0-9]{{{rest}}}"
+    branches = []
+    first, last = int(low[0]), int(high[0])
+    if low[1:] != "0" * rest:
+        branches.append(low[0] + _group(digits_between(low[1:], "9" * rest)))
+        first += 1
+    tail = None
+    if high[1:] != "9" * rest:
+        tail = high[0] + _group(digits_between("0" * rest, high[1:]))
+        last -= 1
+    if first <= last:
+        branches.append((str(first) if first == last else f"[{first}-{last}]") + anything)
+    if tail:
+        branches.append(tail)
+    return "|".join(branches)
+
+
+_MONTH = "(?:0[1-9]|1[0-2])"
+_DAY = "(?:0[1-9]|[12][0-9]|3[01])"
+
+
+def _month_days_between(earliest: date, latest: date) -> str:
+    """`MM-DD` from `earliest` to `latest`, two dates of one year."""
+    (m1, d1), (m2, d2) = (earliest.month, earliest.day), (latest.month, latest.day)
+    if m1 == m2:
+        return f"{m1:02d}-" + _group(digits_between(f"{d1:02d}", f"{d2:02d}"))
+    branches = [f"{m1:02d}-" + _group(digits_between(f"{d1:02d}", "31"))]
+    if m2 - m1 > 1:
+        branches.append(_group(digits_between(f"{m1 + 1:02d}", f"{m2 - 1:02d}")) + "-" + _DAY)
+    branches.append(f"{m2:02d}-" + _group(digits_between("01", f"{d2:02d}")))
+    return "|".join(branches)
+
+
+def date_range_pattern(earliest: date, latest: date) -> str:
+    """
+    A pattern for the `YYYY-MM-DD` dates from `earliest` to `latest`, inclusive. It bounds the text;
+    whether a day exists (no 31 April) is `format: date`'s part.
+    """
+    if earliest > latest:
+        raise ValueError(f"{earliest} is after {latest}")
+    y1, y2 = earliest.year, latest.year
+    if y1 == y2:
+        return f"^{y1:04d}-(?:{_month_days_between(earliest, latest)})$"
+    branches = [f"{y1:04d}-(?:{_month_days_between(earliest, date(y1, 12, 31))})"]
+    if y2 - y1 > 1:
+        branches.append(_group(digits_between(f"{y1 + 1:04d}", f"{y2 - 1:04d}")) + f"-{_MONTH}-{_DAY}")
+    branches.append(f"{y2:04d}-(?:{_month_days_between(date(y2, 1, 1), latest)})")
+    return "^(?:" + "|".join(branches) + ")$"

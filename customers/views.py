@@ -3,7 +3,14 @@ Provides the staff customer endpoints: list, create, read, update (with ETag/If-
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -32,6 +39,29 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description="Apply the change only to this ETag (else 412). Without it, the last write wins.",
 )
+LOCATION = OpenApiParameter(
+    "Location", str, OpenApiParameter.HEADER, response=[201], description="The new customer's URL."
+)
+ACCOUNT_NUMBER = OpenApiParameter(
+    "account_number",
+    str,
+    OpenApiParameter.PATH,
+    pattern="^[0-9]{12}$",
+    description="The customer's account number, 12 digits. Anything else is 404 `not_found`.",
+)
+REPLACEMENT_EXAMPLE = OpenApiExample(
+    "Every editable field",
+    value={
+        "email": "grace@example.com",
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "phone": None,
+        "date_of_birth": "1986-12-09",
+        "status": "active",
+        "role": "customer",
+    },
+    request_only=True,
+)
 
 
 @extend_schema_view(
@@ -43,28 +73,35 @@ IF_MATCH = OpenApiParameter(
     create=extend_schema(
         summary="Open a customer (or staff) account",
         request=CustomerCreateSerializer,
-        parameters=[ETAG],
+        parameters=[ETAG, LOCATION],
         responses={201: CustomerSerializer, **problem_responses(400, 401, 403, 409, 413, 415, 429, 503)},
     ),
     retrieve=extend_schema(
         summary="Read a customer",
-        parameters=[ETAG],
+        parameters=[ACCOUNT_NUMBER, ETAG],
         responses={200: CustomerSerializer, **problem_responses(401, 403, 404, 429, 503)},
     ),
     update=extend_schema(
         summary="Replace a customer's editable fields",
         request=CustomerUpdateSerializer,
-        parameters=[ETAG, IF_MATCH],
+        parameters=[ACCOUNT_NUMBER, ETAG, IF_MATCH],
+        examples=[REPLACEMENT_EXAMPLE],
         responses={200: CustomerSerializer, **problem_responses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503)},
     ),
     partial_update=extend_schema(
         summary="Change some of a customer's editable fields",
         request=CustomerUpdateSerializer,
-        parameters=[ETAG, IF_MATCH],
+        parameters=[ACCOUNT_NUMBER, ETAG, IF_MATCH],
+        examples=[
+            OpenApiExample("Freeze", value={"status": "frozen"}, request_only=True),
+            OpenApiExample("A new email", value={"email": "grace.hopper@example.com"}, request_only=True),
+            OpenApiExample("Make an auditor", value={"role": "auditor"}, request_only=True),
+        ],
         responses={200: CustomerSerializer, **problem_responses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503)},
     ),
     destroy=extend_schema(
         summary="Close a customer (soft: data kept, login disabled, tokens revoked)",
+        parameters=[ACCOUNT_NUMBER],
         responses={
             204: OpenApiResponse(description="Closed (also when it already was)."),
             **problem_responses(401, 403, 404, 409, 429, 503),
@@ -103,7 +140,9 @@ class CustomerViewSet(viewsets.GenericViewSet):
         serializer = CustomerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer = user_create(actor=request.user, **serializer.validated_data)
-        return self._with_etag(customer, status.HTTP_201_CREATED)
+        response = self._with_etag(customer, status.HTTP_201_CREATED)
+        response["Location"] = reverse("customer-detail", kwargs={"account_number": customer.account_number})
+        return response
 
     def retrieve(self, request: Request, account_number: str) -> Response:
         return self._with_etag(self.get_object())

@@ -401,6 +401,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bankapi.schema.postprocess_response_headers",
+        "bankapi.schema.postprocess_pagination_links",
     ],
 }
 

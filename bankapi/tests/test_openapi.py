@@ -10,20 +10,27 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.admindocs.views import simplify_regex
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import URLResolver, get_resolver
-from openapi_schema_validator import OAS30ReadValidator
+from django.utils import timezone
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 from openapi_spec_validator import validate
 from rest_framework.views import APIView
 
+from accounts.names import name_input_pattern
+from accounts.serializers import date_of_birth_bounds
 from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.validators import E164_PATTERN
 from bankapi.errors import problem_response, problem_types
 from bankapi.schema import problem_openapi_response, problem_responses
+from bankapi.serializers import StrictModelSerializer, StrictSerializer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 PROBLEM = "application/problem+json"
@@ -184,15 +191,27 @@ def documented_problems(schema: dict) -> dict[str, dict]:
     }
 
 
-# Problem types no operation documents: any operation can answer them (a method it does not
-# serve, an `Accept` without JSON), and none lists them yet.
-UNDOCUMENTED_PROBLEMS = {"method_not_allowed", "not_acceptable"}
-
-
 def test_the_documented_problem_codes_are_the_problem_classes(schema):
     documented = documented_problems(schema)
 
-    assert set(documented) == {problem.default_code for problem in problem_types()} - UNDOCUMENTED_PROBLEMS
+    assert set(documented) == {problem.default_code for problem in problem_types()}
+
+
+def test_every_operation_declares_405_with_allow_and_406(schema):
+    for method, path, operation in operations(schema):
+        where = f"{method.upper()} {path}"
+        assert "method_not_allowed" in operation["responses"]["405"]["description"], where
+        assert "Allow" in operation["responses"]["405"]["headers"], where
+        assert "not_acceptable" in operation["responses"]["406"]["description"], where
+
+
+@pytest.mark.django_db
+def test_another_method_is_405_with_allow_as_documented(schema, auth_client):
+    response = auth_client.put("/api/v1/profile", {}, format="json")
+
+    assert response.status_code == 405
+    assert {"GET", "PATCH"} <= {method.strip() for method in response["Allow"].split(",")}
+    assert_matches(schema, "patch", "/api/v1/profile", response)
 
 
 def test_each_documented_example_is_the_body_the_service_renders(schema):
@@ -406,3 +425,191 @@ def test_spectacular_validates_the_schema_without_a_warning(tmp_path):
     assert "Warning" not in output, output
     assert "Error" not in output, output
     assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3.")
+
+
+# Requests: what the schema declares is what the service enforces ---------------------------------
+
+
+def request_bodies(schema: dict):
+    """(method, path, media type object) of every operation that takes a body."""
+    for method, path, operation in operations(schema):
+        if "requestBody" in operation:
+            yield method, path, operation["requestBody"]["content"]["application/json"]
+
+
+INTERNAL_DESCRIPTIONS = (StrictSerializer.__doc__, StrictModelSerializer.__doc__)
+
+
+def test_every_request_body_is_closed_and_described_for_integrators(schema):
+    bodies = list(request_bodies(schema))
+    assert len(bodies) == 9
+
+    for method, path, media_type in bodies:
+        where = f"{method.upper()} {path}"
+        body = resolve(schema, media_type["schema"])
+        assert body["additionalProperties"] is False, where
+        assert body["description"] not in INTERNAL_DESCRIPTIONS, where
+        assert "serializer" not in body["description"].lower(), where
+        assert body["description"].endswith("."), where
+
+
+def test_every_request_body_has_examples_its_schema_accepts(schema):
+    for method, path, media_type in request_bodies(schema):
+        where = f"{method.upper()} {path}"
+        assert media_type.get("examples"), f"{where} has no example"
+        validator = OAS30WriteValidator(
+            {**media_type["schema"], "components": schema["components"]}, format_checker=oas30_format_checker
+        )
+        for name, example in media_type["examples"].items():
+            errors = [error.message for error in validator.iter_errors(example["value"])]
+            assert not errors, f"{where} example {name}: {errors}"
+
+
+def test_login_takes_exactly_one_of_email_or_account_number(schema):
+    body = resolve(
+        schema, schema["paths"]["/api/v1/auth/login"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    )
+    validator = OAS30WriteValidator({**body, "components": schema["components"]})
+
+    assert validator.is_valid({"email": "ada@example.com", "password": "x"})
+    assert validator.is_valid({"account_number": "400012345678", "password": "x"})
+    assert not validator.is_valid({"email": "ada@example.com", "account_number": "400012345678", "password": "x"})
+    assert not validator.is_valid({"password": "x"})
+
+
+def property_schema(schema: dict, component: str, name: str) -> dict:
+    return resolve(schema, schema["components"]["schemas"][component]["properties"][name])
+
+
+NEW_PASSWORDS = [
+    ("RegisterRequest", "password"),
+    ("CustomerCreateRequest", "password"),
+    ("PasswordChangeRequest", "new_password"),
+]
+
+
+@pytest.mark.parametrize(("component", "field"), NEW_PASSWORDS)
+def test_a_new_password_declares_the_configured_bounds(schema, settings, component, field):
+    password = property_schema(schema, component, field)
+
+    assert (password["minLength"], password["maxLength"]) == (settings.PASSWORD_MIN_LENGTH, 128)
+    assert settings.PASSWORD_MIN_LENGTH == 12
+    assert re.search(password["pattern"], "a" + "1" * 11)
+    assert not re.search(password["pattern"], "1" * 12)
+    assert not re.search(password["pattern"], "\u0661" * 12)  # Arabic-Indic digits are digits too
+
+
+def test_a_new_password_follows_the_password_validators_settings(settings):
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 16}},
+        {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 64}},
+    ]
+    fresh = json.loads(Client().get("/api/schema?format=json").content)
+
+    password = property_schema(fresh, "RegisterRequest", "password")
+
+    assert (password["minLength"], password["maxLength"]) == (16, 64)
+
+
+def test_phone_declares_the_e164_pattern_it_enforces(schema):
+    for component in [
+        "RegisterRequest",
+        "CustomerCreateRequest",
+        "CustomerUpdateRequest",
+        "PatchedProfileUpdateRequest",
+    ]:
+        assert property_schema(schema, component, "phone")["pattern"] == E164_PATTERN.pattern, component
+
+
+def test_names_declare_the_pattern_they_enforce(schema):
+    for component in [
+        "RegisterRequest",
+        "CustomerCreateRequest",
+        "CustomerUpdateRequest",
+        "PatchedProfileUpdateRequest",
+    ]:
+        for field in ("first_name", "last_name"):
+            assert schema["components"]["schemas"][component]["properties"][field] == {
+                "$ref": "#/components/schemas/PersonName"
+            }
+    name = schema["components"]["schemas"]["PersonName"]
+    assert (name["minLength"], name["maxLength"], name["pattern"]) == (1, 100, name_input_pattern())
+    assert "NFKC" in name["description"]
+
+
+def test_date_of_birth_declares_the_ages_it_accepts_today(schema):
+    earliest, latest = date_of_birth_bounds(timezone.now().date())
+    born = property_schema(schema, "RegisterRequest", "date_of_birth")
+    one_day = timedelta(days=1)
+
+    assert "18 to 120 years old" in born["description"]
+    for day, accepted in [(earliest - one_day, False), (earliest, True), (latest, True), (latest + one_day, False)]:
+        assert bool(re.search(born["pattern"], day.isoformat())) is accepted, day
+
+
+def parameters(schema: dict):
+    for method, path, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            yield f"{method.upper()} {path}", parameter
+
+
+def test_every_parameter_is_described(schema):
+    for where, parameter in parameters(schema):
+        assert parameter.get("description"), f"{where} {parameter['in']} {parameter['name']}"
+
+
+def test_account_numbers_in_paths_are_twelve_digits(schema):
+    in_path = [parameter for _, parameter in parameters(schema) if parameter["in"] == "path"]
+
+    assert in_path
+    for parameter in in_path:
+        assert parameter["name"] == "account_number"
+        assert parameter["schema"]["pattern"] == "^[0-9]{12}$"
+
+
+def test_search_declares_its_minimum_length(schema):
+    (search,) = [p for _, p in parameters(schema) if p["name"] == "search"]
+
+    assert search["schema"]["minLength"] == 3
+    assert re.search(search["schema"]["pattern"], " ada ")
+    assert not re.search(search["schema"]["pattern"], " ad ")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("search", ["ad", " ad ", ""])
+def test_a_shorter_search_is_refused_as_the_schema_says(quiet_admin_client, search):
+    response = quiet_admin_client.get("/api/v1/customers", {"search": search})
+
+    assert response.status_code == 400, response.content
+    assert "search" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page_size", ["0", "-1", "ten", "1.5", ""])
+def test_a_page_size_that_is_not_a_positive_integer_is_refused(quiet_admin_client, page_size):
+    response = quiet_admin_client.get("/api/v1/customers", {"page_size": page_size})
+
+    assert response.status_code == 400, response.content
+    assert "page_size" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/customers", "/api/v1/audit-events"])
+def test_each_list_shows_links_to_itself_whose_cursors_the_list_takes(schema, quiet_admin_client, path):
+    page = resolve(schema, schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+
+    for link in (page["properties"]["next"]["example"], page["properties"]["previous"]["example"]):
+        parsed = urlsplit(link)
+        assert parsed.path == path, link
+        assert '"' not in link
+        (cursor,) = parse_qs(parsed.query)["cursor"]
+        assert quiet_admin_client.get(path, {"cursor": cursor}).status_code == 200, link
+    assert set(page["required"]) == {"next", "previous", "results"}
+
+
+def test_creating_a_customer_declares_location_and_etag(schema):
+    headers = schema["paths"]["/api/v1/customers"]["post"]["responses"]["201"]["headers"]
+
+    assert {"Location", "ETag"} <= set(headers)
+    for method in ("get", "put", "patch"):
+        assert "ETag" in schema["paths"]["/api/v1/customers/{account_number}"][method]["responses"]["200"]["headers"]

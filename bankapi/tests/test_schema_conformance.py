@@ -1,0 +1,139 @@
+"""
+Requests generated from the OpenAPI schema (schemathesis) get the answers the schema promises: no
+schema-valid request is refused as invalid, no schema-invalid one is accepted, nothing is a server
+error, and every response matches its documented status, headers and body.
+
+The service runs in-process (its WSGI application, the test settings and database), authenticated
+through the real login: as an admin for the staff endpoints, as a customer for the profile and
+logout, and as a customer of its own for each password change (a wrong current password counts
+towards a lockout). Writes to a customer address a customer of the test's own, so that the body is
+validated against a real resource rather than answered 404.
+
+A few rules cannot be said in JSON Schema; each is described in the schema, and a schema-valid
+request that breaks only one of them is not counted as refused (`RULES_THE_SCHEMA_DESCRIBES`).
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.generation.hypothesis.builder import ApiOperationMark
+from schemathesis.openapi.checks import RejectedPositiveData
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from accounts.tests.factories import UserFactory
+from conftest import token_client
+
+MAX_EXAMPLES = 20
+PROFILE_PATHS = ("/api/v1/profile", "/api/v1/auth/logout")
+PASSWORD_CHANGE = "/api/v1/profile/password"
+
+schema = schemathesis.openapi.from_wsgi("/api/schema?format=json", get_wsgi_application())
+schema.config.generation.update(max_examples=MAX_EXAMPLES, modes=["positive", "negative"], deterministic=True)
+
+# Django's password validators compare a new password with the other details, and with a list.
+PASSWORD_RULES = ("The password is too similar to the", "This password is too common.")
+
+# (operation, field) -> the messages of a rule JSON Schema cannot state, described in the schema
+# instead; `None` for any message (a credential, which only the service can check).
+RULES_THE_SCHEMA_DESCRIBES: dict[tuple[str, str], tuple[str, ...] | None] = {
+    ("POST /api/v1/auth/register", "password"): PASSWORD_RULES,
+    ("POST /api/v1/customers", "password"): PASSWORD_RULES,
+    ("POST /api/v1/profile/password", "new_password"): (*PASSWORD_RULES, "Must differ from the current password."),
+    ("POST /api/v1/profile/password", "current_password"): ("Incorrect password.",),
+    ("POST /api/v1/auth/logout", "refresh"): None,  # one of the caller's own refresh tokens
+    ("GET /api/v1/audit-events", "until"): ("Must be after since.",),
+    # A cursor is an opaque position: only a `next` or `previous` link has one.
+    ("GET /api/v1/audit-events", "cursor"): ("Invalid cursor.",),
+    ("GET /api/v1/customers", "cursor"): ("Invalid cursor.",),
+}
+
+
+def breaks_only_described_rules(case, response) -> bool:
+    """Whether a refusal of a schema-valid request names only rules the schema describes in words."""
+    if response.status_code == 412:  # `If-Match` must be the current ETag, which only a response gives
+        return True
+    if response.status_code != 400:
+        return False
+    operation = f"{case.method.upper()} {case.path}"
+    errors = response.json().get("errors", {})
+    for field, messages in errors.items():
+        if (operation, field) not in RULES_THE_SCHEMA_DESCRIBES:
+            return False
+        described = RULES_THE_SCHEMA_DESCRIBES[(operation, field)]
+        if described is not None and not all(message.startswith(described) for message in messages):
+            return False
+    return bool(errors)
+
+
+def positive_data_accepted(ctx, response, case):
+    """schemathesis' `positive_data_acceptance`, but for the rules the schema can only describe."""
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except RejectedPositiveData:
+        if breaks_only_described_rules(case, response):
+            return None
+        raise
+
+
+@contextmanager
+def connections_kept_open() -> Iterator[None]:
+    """
+    Django closes the database connection at the end of a request, which in-process would close
+    the test's transaction; Django's test client turns that off around its requests, and so do we.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def pytest_generate_tests(metafunc):
+    """
+    Gives each operation's test its own id: schemathesis names its items after the operation, but
+    pytest 9 builds node ids from parameters only, and xdist runs just one of several items that
+    share an id.
+    """
+    operation = ApiOperationMark.get(metafunc.function)
+    if operation is not None:
+        metafunc.parametrize("world", [operation.label], ids=[operation.label], indirect=True)
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.RATE_LOGIN = settings.RATE_REGISTER = settings.RATE_USER = "1000000/m"
+    return {
+        "admin": token_client(UserFactory(role="admin")).tokens["access"],
+        "customer": token_client(UserFactory()).tokens["access"],
+        "target": UserFactory().account_number,  # the customer the staff writes address
+    }
+
+
+@schema.parametrize()
+@hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
+def test_generated_requests_get_the_answers_the_schema_promises(case, world):
+    if case.path == PASSWORD_CHANGE:
+        access = token_client(UserFactory()).tokens["access"]
+    elif case.path in PROFILE_PATHS:
+        access = world["customer"]
+    else:
+        access = world["admin"]
+    if re.fullmatch(r"[0-9]{12}", str((case.path_parameters or {}).get("account_number", ""))):
+        case.path_parameters["account_number"] = world["target"]
+
+    with connections_kept_open():
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {access}"},
+            excluded_checks=[positive_data_acceptance],
+            additional_checks=[positive_data_accepted],
+        )
