@@ -17,9 +17,10 @@ carries (`X-Request-ID`, `Cache-Control`), `Retry-After` on every 429 and `Allow
 
 Request bodies are closed (`additionalProperties: false`) by one definition,
 `StrictSerializerScheme`, for every serializer built on `bankapi.serializers.StrictSerializerMixin`,
-which is what refuses unknown fields. Patterns are written in the part of ECMA-262 that Python's `re`
-reads the same way (`char_class`, `date_range_pattern`), so the schema's validators and the
-service's agree.
+which is what refuses unknown fields; a string property with no pattern of its own gets the one
+rule DRF applies to every string (no U+0000). Patterns are written in the part of ECMA-262 that
+Python's `re` reads the same way (`char_class`, `date_range_pattern`), and the service matches them
+whole (`fullmatch`), as ECMA-262 reads `$`, so the schema's validators and the service agree.
 """
 
 from collections.abc import Iterable, Mapping
