@@ -34,6 +34,12 @@ from bankapi.schema import char_class, date_range_pattern
 from bankapi.serializers import StrictModelSerializer, StrictSerializer
 
 NAME_RULE = "May contain only letters, spaces, apostrophes and hyphens."
+# `format: email` lets validators differ (many take `a@b`); this says what Django's validator takes.
+EMAIL_DESCRIPTION = (
+    "An email address as sent (no surrounding spaces), at most 254 characters: a dot-separated local part "
+    "without quotes, and a domain name ending in a top-level domain of 2 or more characters, `localhost` "
+    "or an IP address in brackets. Addresses are the same whatever their case."
+)
 DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -88,6 +94,7 @@ class NormalizedEmailField(serializers.EmailField):
     """An email address exactly as sent (no spaces trimmed), at most 254 characters, domain lower-cased."""
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", EMAIL_DESCRIPTION)
         super().__init__(max_length=254, trim_whitespace=False, **kwargs)
 
     def run_validation(self, data: Any = empty) -> Any:
