@@ -14,8 +14,11 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.settings import api_settings
 
+from bankapi.pagination import NewestFirstCursorPagination
+
 UNKNOWN_FIELD = "Unknown or read-only field."
 NOT_AN_OBJECT = "Expected a JSON object."
+UNKNOWN_QUERY_PARAMETER = "Unknown query parameter."
 
 
 def _merge(errors: dict[str, list], more: Mapping[str, Any]) -> None:
@@ -99,10 +102,24 @@ class QuerySerializer(serializers.Serializer):
     A list's query parameters. A parameter sent with an empty value (`?status=`) is that value, and
     refused like any other invalid one: DRF would treat it as absent (the rule of HTML forms), so
     `?search=` would list everything while the schema says a search has at least 3 characters.
-    Parameters it does not name (the paginator's `cursor` and `page_size`) are left to their owners.
+    The paginator's parameters (`cursor`, `page_size`) are left to it; any other parameter the list
+    does not name is refused, as an unknown body field is, so that a misspelt filter (`?stauts=`)
+    never quietly lists everything.
     """
 
     def __init__(self, *args: Any, data: Any = empty, **kwargs: Any) -> None:
         if hasattr(data, "getlist"):  # a QueryDict: its last value of each name, as plain strings
             data = {name: data.getlist(name)[-1] for name in data}
         super().__init__(*args, data=data, **kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        paginator = NewestFirstCursorPagination
+        known = {*self.fields, paginator.cursor_query_param, paginator.page_size_query_param}
+        unknown = {name: [UNKNOWN_QUERY_PARAMETER] for name in sorted(set(data) - known)} if data is not empty else {}
+        try:
+            values = super().run_validation(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**unknown, **serializers.as_serializer_error(exc)}) from exc
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return values
