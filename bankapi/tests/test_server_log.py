@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import requests
 
@@ -31,32 +32,45 @@ def test_runserver_request_lines_carry_the_response_request_id(tmp_path):
         "REDIS_URL": "",
         "LOG_LEVEL": "INFO",
     }
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-        cwd=PROJECT_DIR,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log_path = tmp_path / "runserver.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, process=server, timeout=60)  # the first /health goes through Django
         no_proxy = {"http": "", "https": ""}
         shortcut = requests.get(f"{url}/health", headers={"X-Request-ID": "probe-id-1"}, proxies=no_proxy, timeout=10)
         through_django = requests.get(f"{url}/api/v1/profile", proxies=no_proxy, timeout=10)
+        expected = {("/health", "probe-id-1"), ("/api/v1/profile", through_django.headers["X-Request-ID"])}
+        deadline = time.monotonic() + 10  # a request line is written just after its response has gone
+        while not expected <= _request_lines(log_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
+        server.wait(timeout=30)
 
-    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    server_lines = [line for line in lines if line["logger"] == "django.server"]
-    # (path, id) of each request line; the readiness probes' own lines may come in any order.
-    logged = {(line["message"].split()[1], line["request_id"]) for line in server_lines}
     assert shortcut.headers["X-Request-ID"] == "probe-id-1"
-    assert ("/health", "probe-id-1") in logged
-    assert ("/api/v1/profile", through_django.headers["X-Request-ID"]) in logged
-    assert all(line["request_id"] for line in server_lines), server_lines
+    assert expected <= _request_lines(log_path)
+    assert all(request_id for _, request_id in _request_lines(log_path))
+
+
+def _request_lines(log_path) -> set[tuple[str, str | None]]:
+    """(path, request id) of each django.server line written so far."""
+    found = set()
+    for text in log_path.read_text().splitlines():
+        try:
+            line = json.loads(text)
+        except ValueError:  # not a JSON line, or one still being written
+            continue
+        if line.get("logger") == "django.server":
+            found.add((line["message"].split()[1], line["request_id"]))
+    return found
 
 
 def test_a_response_without_an_id_leaves_none_for_the_next_line():
