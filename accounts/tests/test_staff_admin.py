@@ -17,6 +17,7 @@ from django.utils.html import strip_tags
 from accounts.models import Role, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from audit.models import Action, AuditEvent
+from customers.tests.admin_forms import form_data
 
 ADMIN = f"/{settings.ADMIN_URL}"
 LOGIN = f"{ADMIN}login/"
@@ -44,20 +45,6 @@ def create_staff(*args: str) -> User:
     output = StringIO()
     call_command("create_staff", *args, stdout=output)
     return User.objects.get(email=args[0])
-
-
-def staff_form_data(user: User, **overrides) -> dict:
-    data = {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "phone": user.phone or "",
-        "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else "",
-        "status": user.status,
-        "role": user.role,
-        "_save": "Save",
-    }
-    return {**data, **overrides}
 
 
 # The login's refusal ----------------------------------------------------------------------------
@@ -169,9 +156,7 @@ def test_a_create_staff_admin_can_be_edited_and_saved_on_the_admin_form(admin_si
     staff = create_staff("ops@bank.example.com", "--role", "admin")
     assert (staff.first_name, staff.last_name) == ("", "")
 
-    response = admin_site.post(
-        f"{CUSTOMERS}{staff.pk}/change/", staff_form_data(staff, phone="+447700900777"), follow=True
-    )
+    response = admin_site.post(f"{CUSTOMERS}{staff.pk}/change/", form_data(staff, phone="+447700900777"), follow=True)
 
     staff.refresh_from_db()
     assert staff.phone == "+447700900777"
@@ -183,7 +168,7 @@ def test_a_create_staff_admin_can_be_edited_and_saved_on_the_admin_form(admin_si
 def test_a_nameless_staff_member_cannot_become_a_customer_without_names(admin_site):
     staff = create_staff("ops@bank.example.com", "--role", "auditor")
 
-    response = admin_site.post(f"{CUSTOMERS}{staff.pk}/change/", staff_form_data(staff, role=Role.CUSTOMER))
+    response = admin_site.post(f"{CUSTOMERS}{staff.pk}/change/", form_data(staff, role=Role.CUSTOMER))
 
     assert response.status_code == 200
     assert {"first_name", "last_name"} <= set(response.context["adminform"].form.errors)

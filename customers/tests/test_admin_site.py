@@ -23,6 +23,7 @@ from audit.models import Action, AuditEvent, Outcome
 from bankapi.errors import ConflictError
 from conftest import wait_for_fresh_rate_window
 from customers import admin as customer_admin
+from customers.tests.admin_forms import form_data
 
 ADMIN = f"/{settings.ADMIN_URL}"
 LOGIN = f"{ADMIN}login/"
@@ -55,21 +56,6 @@ def confirm_close(client: Client, *users: User):
     """The close action's second step: the confirmation page's "Yes" (post=yes)."""
     data = {"action": "close", "_selected_action": [u.pk for u in users], "post": "yes"}
     return client.post(CUSTOMERS, data, follow=True)
-
-
-def form_data(user: User, **overrides) -> dict:
-    data = {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "phone": user.phone or "",
-        "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else "",
-        "status": user.status,
-        "role": user.role,
-        "_save": "Save",
-    }
-    data.update(overrides)
-    return data
 
 
 def new_customer_data(**overrides) -> dict:
