@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, registration_body
 from conftest import assert_validation_error
 
 REGISTER = "/api/v1/auth/register"
@@ -33,16 +33,7 @@ pytestmark = pytest.mark.django_db
 
 
 def registration(**overrides) -> dict:
-    body = {
-        "email": "ada@example.com",
-        "password": PASSWORD,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "phone": "+447700900123",
-        "date_of_birth": "1990-12-10",
-    }
-    body.update(overrides)
-    return body
+    return registration_body(**{"password": PASSWORD, **overrides})
 
 
 def passes_luhn(number: str) -> bool:

@@ -19,7 +19,7 @@ from django.test import Client
 
 from accounts.models import Role, Status, User
 from accounts.services import lockout_clear, user_create
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, registration_body
 from audit.models import Action, AuditEvent, Outcome
 from conftest import login
 from customers import services as customer_services
@@ -73,15 +73,7 @@ def token_secrets(tokens: dict) -> list[str]:
 
 
 def registration(**overrides) -> dict:
-    return {
-        "email": "ada@example.com",
-        "password": NEW_PASSWORD,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "phone": "+447700900123",
-        "date_of_birth": "1990-12-10",
-        **overrides,
-    }
+    return registration_body(**{"password": NEW_PASSWORD, **overrides})
 
 
 def api_login(client, password: str, request_id: str = "login-req", **identifier):

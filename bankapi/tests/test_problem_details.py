@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import Client
 
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, registration_body
 from bankapi.errors import BankAPIError, problem_response, problem_types
 from conftest import assert_problem
 
@@ -27,15 +27,9 @@ def post_raw(client, path: str, body: str | bytes, content_type: str = "applicat
 
 
 def register_body(**overrides) -> dict:
-    return {
-        "email": "grace@example.com",
-        "password": DEFAULT_PASSWORD,
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "phone": "+447700900123",
-        "date_of_birth": "1990-12-09",
-        **overrides,
-    }
+    return registration_body(
+        **{"email": "grace@example.com", "first_name": "Grace", "last_name": "Hopper", **overrides}
+    )
 
 
 # Routing -----------------------------------------------------------------------------------------

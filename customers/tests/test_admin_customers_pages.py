@@ -16,12 +16,12 @@ from django.contrib.staticfiles import finders
 from accounts.models import EMAIL_TAKEN, Role, Status, User
 from accounts.tests.factories import UserFactory
 from audit.models import Action, AuditEvent, Outcome
+from customers.tests.admin_forms import form_data
 from customers.tests.test_admin_site import (
     API_LOGIN,
     CUSTOMERS,
     WRONG,
     change_url,
-    form_data,
     listed,
     messages_of,
     new_customer_data,

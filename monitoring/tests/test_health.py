@@ -8,7 +8,7 @@ The outage cases run real gunicorn processes (production settings) pointed at a 
 
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, registration_body
 from conftest import assert_problem, live_server_environment
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
@@ -23,14 +23,7 @@ def dead_database_url() -> str:
 
 
 def register_body(email: str) -> dict:
-    return {
-        "email": email,
-        "password": DEFAULT_PASSWORD,
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "phone": "+447700900123",
-        "date_of_birth": "1990-12-09",
-    }
+    return registration_body(email=email)
 
 
 def assert_db_check_unavailable(response, checks: dict) -> None:
