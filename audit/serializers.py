@@ -3,7 +3,7 @@ Provides the shape of audit events and of the audit list's filters.
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -42,7 +42,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class Rfc3339DateTimeField(serializers.DateTimeField):
     """
     Only what `format: date-time` admits: DRF's parser would also take a date alone, a space for the
-    `T` or a time without an offset. A leap second (`:60`) is the start of the next minute.
+    `T` or a time without an offset. A leap second (`:60`) is the start of the next minute. The
+    moment is given back in UTC: PostgreSQL refuses offsets past 15:59 that RFC 3339 allows (up to
+    23:59), and a moment before year 1 or after 9999 in UTC is the first or last one there is.
     """
 
     def to_internal_value(self, value: Any) -> datetime:
@@ -56,7 +58,14 @@ class Rfc3339DateTimeField(serializers.DateTimeField):
             moment = datetime.fromisoformat(text)
         except ValueError:  # a day or an hour that does not exist
             self.fail("invalid", format="RFC 3339, e.g. 2026-01-31T09:30:00Z")
-        return moment + timedelta(seconds=1) if leap else moment
+        try:
+            return moment.astimezone(UTC) + timedelta(seconds=1 if leap else 0)
+        except OverflowError:  # before year 1 or after 9999 once in UTC
+            return (
+                datetime.min.replace(tzinfo=UTC)
+                if moment.utcoffset() > timedelta(0)
+                else datetime.max.replace(tzinfo=UTC)
+            )
 
 
 class AuditEventListQuerySerializer(QuerySerializer):
