@@ -62,6 +62,27 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+API_KEY_SCHEME = "partnerApiKey"
+
+
+class PartnerKeyScheme(OpenApiAuthenticationExtension):
+    """`partners.authentication.PartnerKeyAuthentication`: a partner API key in `Authorization: Api-Key`."""
+
+    target_class = "partners.authentication.PartnerKeyAuthentication"
+    name = API_KEY_SCHEME
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A partner API key, issued by the bank's admins and shown once, sent as "
+                "`Authorization: Api-Key <key>`. It authorizes the partner endpoints only."
+            ),
+        }
+
+
 EXAMPLE_REQUEST_ID = "0b4f0c4e-5a8e-4d5b-9a57-3f5b2c1d9e77"
 EXAMPLE_ERRORS = {"email": ["Enter a valid email address."]}
 

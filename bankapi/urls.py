@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("customers.urls")),
     path("api/v1/", include("audit.urls")),
+    path("api/v1/", include("partners.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("favicon.ico", favicon, name="favicon"),

@@ -152,6 +152,8 @@ INSTALLED_APPS = [
     "audit",
     "customers",
     "monitoring",
+    "rest_framework_api_key",  # the key model partners.PartnerKey extends (its own APIKey table stays empty)
+    "partners",
 ]
 
 # AUTHENTICATION

@@ -34,7 +34,14 @@ def index_models(admin_site) -> set[str]:
 
 
 def test_the_index_offers_what_staff_work_with(admin_site):
-    assert index_models(admin_site) == {"User", "AuditEvent", "AccessAttempt", "AccessLog", "AccessFailureLog"}
+    assert index_models(admin_site) == {
+        "User",
+        "AuditEvent",
+        "AccessAttempt",
+        "AccessLog",
+        "AccessFailureLog",
+        "PartnerKey",
+    }
 
 
 @pytest.mark.parametrize(
@@ -59,7 +66,8 @@ def test_the_records_shown_are_read_only(admin_user):
     request = RequestFactory().get(ADMIN)
     request.user = admin_user
     for model, model_admin in admin.site._registry.items():
-        if model._meta.label != "accounts.User":  # customers, the one thing staff edit here
+        # Customers, which staff edit here, and partner keys, which admins issue and revoke here.
+        if model._meta.label not in ("accounts.User", "partners.PartnerKey"):
             assert not model_admin.has_add_permission(request), model
             assert not model_admin.has_change_permission(request), model
             assert not model_admin.has_delete_permission(request), model

@@ -36,6 +36,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 PROBLEM = "application/problem+json"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
 BEARER = [{"bearerAuth": []}]
+PARTNER_KEY = [{"partnerApiKey": []}]
+PARTNER_KEY_OPERATIONS = {("post", "/api/v1/partner/account-verification")}  # Api-Key, not Bearer
 # Operations anyone may call; every other API operation takes a bearer token.
 ANONYMOUS = {
     ("post", "/api/v1/auth/register"),
@@ -276,6 +278,9 @@ def test_authenticated_operations_require_the_bearer_token_and_anonymous_ones_do
     for method, path, operation in operations(schema):
         if (method, path) in ANONYMOUS:
             assert not operation.get("security"), f"{method} {path} should need no token"
+        elif (method, path) in PARTNER_KEY_OPERATIONS:
+            assert operation.get("security") == PARTNER_KEY, f"{method} {path} should need a partner API key"
+            assert "401" in operation["responses"], f"{method} {path} does not document 401"
         else:
             assert operation.get("security") == BEARER, f"{method} {path} should need a bearer token"
             assert "401" in operation["responses"], f"{method} {path} does not document 401"
@@ -285,7 +290,7 @@ def test_authenticated_operations_require_the_bearer_token_and_anonymous_ones_do
 def test_operations_that_need_a_token_refuse_a_request_without_one(schema):
     client = Client()
     for method, path, operation in operations(schema):
-        if operation.get("security") != BEARER or "{" in path:
+        if operation.get("security") not in (BEARER, PARTNER_KEY) or "{" in path:
             continue
 
         response = client.generic(method.upper(), path, "{}", content_type="application/json")
@@ -442,7 +447,7 @@ INTERNAL_DESCRIPTIONS = (StrictSerializer.__doc__, StrictModelSerializer.__doc__
 
 def test_every_request_body_is_closed_and_described_for_integrators(schema):
     bodies = list(request_bodies(schema))
-    assert len(bodies) == 9
+    assert len(bodies) == 10
 
     for method, path, media_type in bodies:
         where = f"{method.upper()} {path}"

@@ -6,8 +6,10 @@ error, and every response matches its documented status, headers and body.
 The service runs in-process (its WSGI application, the test settings and database), authenticated
 through the real login: as an admin for the staff endpoints, as a customer for the profile and
 logout, and as a customer of its own for each password change (a wrong current password counts
-towards a lockout). Writes to a customer address a customer of the test's own, so that the body is
-validated against a real resource rather than answered 404.
+towards a lockout); the partner endpoint gets a partner API key (`Authorization: Api-Key`). Writes
+to a customer address a customer of the test's own, so that the body is validated against a real
+resource rather than answered 404. Hypothesis draws its examples from a seed derived from the test
+function's source, so a change to it draws new ones everywhere.
 
 A few rules cannot be said in JSON Schema; each is described in the schema, and a schema-valid
 request that breaks only one of them is not counted as refused (`RULES_THE_SCHEMA_DESCRIBES`).
@@ -30,10 +32,12 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.tests.factories import UserFactory
 from conftest import token_client
+from partners.services import partner_key_create
 
 MAX_EXAMPLES = 20
 PROFILE_PATHS = ("/api/v1/profile", "/api/v1/auth/logout")
 PASSWORD_CHANGE = "/api/v1/profile/password"
+PARTNER_PATHS = ("/api/v1/partner/account-verification",)  # a partner API key, not a token
 
 schema = schemathesis.openapi.from_wsgi("/api/schema?format=json", get_wsgi_application())
 schema.config.generation.update(max_examples=MAX_EXAMPLES, modes=["positive", "negative"], deterministic=True)
@@ -114,29 +118,32 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def world(db, settings):
-    settings.RATE_LOGIN = settings.RATE_REGISTER = settings.RATE_USER = "1000000/m"
+    settings.RATE_LOGIN = settings.RATE_REGISTER = settings.RATE_USER = settings.RATE_PARTNER = "1000000/m"
     return {
         "admin": token_client(UserFactory(role="admin")).tokens["access"],
         "customer": token_client(UserFactory()).tokens["access"],
         "target": UserFactory().account_number,  # the customer the staff writes address
+        "partner_key": partner_key_create(name="Schema Partner")[1],
     }
 
 
 @schema.parametrize()
 @hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_generated_requests_get_the_answers_the_schema_promises(case, world):
-    if case.path == PASSWORD_CHANGE:
-        access = token_client(UserFactory()).tokens["access"]
+    if case.path in PARTNER_PATHS:
+        authorization = f"Api-Key {world['partner_key']}"
+    elif case.path == PASSWORD_CHANGE:
+        authorization = f"Bearer {token_client(UserFactory()).tokens['access']}"
     elif case.path in PROFILE_PATHS:
-        access = world["customer"]
+        authorization = f"Bearer {world['customer']}"
     else:
-        access = world["admin"]
+        authorization = f"Bearer {world['admin']}"
     if re.fullmatch(r"[0-9]{12}", str((case.path_parameters or {}).get("account_number", ""))):
         case.path_parameters["account_number"] = world["target"]
 
     with connections_kept_open():
         case.call_and_validate(
-            headers={"Authorization": f"Bearer {access}"},
+            headers={"Authorization": authorization},
             excluded_checks=[positive_data_acceptance],
             additional_checks=[positive_data_accepted],
         )

@@ -1,0 +1,81 @@
+"""
+Provides partner keys (issue, revoke) and confirmation of payee.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Role, Status, User
+from audit.models import Action
+from audit.services import audit_record
+from partners.matching import NameMatch, compare_names
+from partners.models import PartnerKey
+
+PARTNER_KEY_NAME_MAX_LENGTH = PartnerKey._meta.get_field("name").max_length
+
+
+class PartnerKeyError(Exception):
+    """A key cannot be issued or revoked as asked; the message says why, in one line."""
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise PartnerKeyError("a partner key needs a name")
+    if len(cleaned) > PARTNER_KEY_NAME_MAX_LENGTH:
+        raise PartnerKeyError(f"a partner key's name has at most {PARTNER_KEY_NAME_MAX_LENGTH} characters")
+    if not cleaned.isprintable():
+        raise PartnerKeyError("a partner key's name cannot hold control characters")
+    return cleaned
+
+
+@transaction.atomic
+def partner_key_create(*, name: str, expiry_date: datetime | None = None) -> tuple[PartnerKey, str]:
+    """
+    A new key for the partner `name`: the row keeps only its hash, so the key returned here is the
+    only copy there will ever be. One usable key per name, so that the name identifies the partner.
+    """
+    name = _clean_name(name)
+    taken = PartnerKeyError(f"partner {name!r} already has a usable key; revoke it first")
+    if PartnerKey.objects.get_usable_keys().filter(name=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return PartnerKey.objects.create_key(name=name, expiry_date=expiry_date)
+    except IntegrityError as exc:  # issued for the same name at the same moment
+        raise taken from exc
+
+
+@transaction.atomic
+def partner_key_revoke(*, name: str) -> PartnerKey:
+    """Revoke the usable key of the partner `name`; requests with it are refused from now on."""
+    name = _clean_name(name)
+    key = PartnerKey.objects.select_for_update().filter(name=name, revoked=False).first()
+    if key is None:
+        raise PartnerKeyError(f"no usable partner key named {name!r}")
+    key.revoked = True
+    key.save(update_fields=["revoked"])
+    return key
+
+
+@transaction.atomic
+def account_verify(*, partner_key: PartnerKey, account_number: str, name: str) -> NameMatch:
+    """
+    Confirmation of payee: whether `name` is the name on the customer account `account_number`.
+    An unknown number, a closed account or a staff member's number are all `no_match`, answered
+    by the same two statements (one read, one audit insert), so that neither the answer nor the
+    work done tells them apart. The audit event names the partner (the key's name, never the key)
+    and, when the number is a customer's, that customer.
+    """
+    holder = (
+        User.objects.filter(account_number=account_number, role=Role.CUSTOMER)
+        .only("id", "account_number", "first_name", "last_name", "status")
+        .first()
+    )
+    if holder is None or holder.status == Status.CLOSED:
+        result = NameMatch.NO_MATCH
+    else:
+        result = compare_names(name, f"{holder.first_name} {holder.last_name}")
+    audit_record(action=Action.PARTNER_KEY_USED, actor_label=partner_key.name, target=holder)
+    return result
