@@ -35,6 +35,9 @@ producing numbers):
     health     GET /health
     profile    GET /api/v1/profile with a customer's token (Flask: GET /profile)
     customers  GET /api/v1/customers with the admin's token (ours only)
+    partner    POST /api/v1/partner/account-verification with a partner key made for the run by
+               `manage.py create_partner_key` (ours only), each body a seeded active customer's
+               account number and name, so every answer is `match`; compared with our profile
     login      POST /api/v1/auth/login (Flask: POST /login), each wrk thread cycling over its own
                slice of the accounts, so no account sees two attempts at once (our lockout refuses
                more than 5); compared with the bcrypt bound: CPUs / seconds for one cost-12 verify
@@ -101,13 +104,16 @@ FLASK_STAMP = FLASK_VENV / ".requirements-sha256"
 OUR_DB, FLASK_DB = "bankapi_perf", "flask_perf"
 FLASK_TABLE = "flask_customers"
 OURS, FLASK = "ours", "Flask"
-SCENARIOS = ("health", "profile", "customers", "login", "tail", "staff")
-COMPARED = ("health", "profile", "customers", "login")  # measured over --rounds rounds
+SCENARIOS = ("health", "profile", "customers", "partner", "login", "tail", "staff")
+COMPARED = ("health", "profile", "customers", "partner", "login")  # measured over --rounds rounds
 TAIL_KEYS = ("health", "profile")
 STAFF_QUERIES = {"first page": "/api/v1/customers", "status=frozen": "/api/v1/customers?status=frozen"}
 HTTPS = {"X-Forwarded-Proto": "https"}
+PARTNER_PATH = "/api/v1/partner/account-verification"
+API_KEY_LINE = re.compile(r"^api_key: (\S+)$", re.MULTILINE)
 FIGURES = ("req/s", "p50 ms", "p99 ms")  # of each wrk run, in the table
 MIN_LOGIN_ACCOUNTS = 64
+PARTNER_PAYEES = 64  # seeded customers whose names the partner scenario verifies, in turn
 BCRYPT_COST = 12
 BCRYPT_TIMINGS = 7
 SEED_BATCH = 5000
@@ -265,7 +271,8 @@ class Target:
 
     path: str
     expect: str
-    token: str | None = None
+    token: str | None = None  # sent as a bearer token
+    api_key: str | None = None  # sent as a partner key
     bodies: list[str] = field(default_factory=list)
     status: int = 200
 
@@ -302,6 +309,7 @@ def our_environment(database_url: str, redis_url: str, cache_prefix: str) -> dic
         "RATE_USER": "100000000/m",
         "RATE_LOGIN": "100000000/m",
         "RATE_REGISTER": "100000000/m",
+        "RATE_PARTNER": "100000000/m",
         "JWT_STAFF_ACCESS_MINUTES": "240",
         "JWT_ACCESS_MINUTES": "240",
     }
@@ -382,6 +390,28 @@ def admin_token(service: Service, env: dict[str, str]) -> str:
     return access_token(service, {"email": email, "password": match.group(1)})
 
 
+def partner_key(env: dict[str, str]) -> str:
+    output = customers_bench.manage(env, "create_partner_key", f"bench-partner-{uuid.uuid4().hex[:12]}")
+    match = API_KEY_LINE.search(output)
+    if not match:
+        sys.exit(f"create_partner_key printed no api_key: {output!r}")
+    return match.group(1)
+
+
+def payees(database_url: str, count: int) -> list[str]:
+    """Verification bodies of `count` random seeded active customers, each with their own name (a `match`)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT account_number, first_name || ' ' || last_name FROM accounts_user"
+            " WHERE role = 'customer' AND status = 'active' AND email NOT LIKE 'bench-login-%%'"
+            " ORDER BY random() LIMIT %s",
+            [count],
+        ).fetchall()
+    if not rows:
+        sys.exit(f"{OUR_DB} has no active seeded customer for the partner scenario")
+    return [json.dumps({"account_number": number, "name": name}) for number, name in rows]
+
+
 def our_targets(args: argparse.Namespace, service: Service, env: dict[str, str]) -> dict[str, Target]:
     password = secrets.token_urlsafe(15)
     count = args.login_accounts if "login" in args.scenarios else 1
@@ -403,6 +433,9 @@ def our_targets(args: argparse.Namespace, service: Service, env: dict[str, str])
         targets["customers"] = Target("/api/v1/customers", '"results"', token=admin)
         for query, path in STAFF_QUERIES.items():
             targets[f"staff {query}"] = Target(path, '"results"', token=admin)
+    if "partner" in args.scenarios:
+        bodies = payees(env["DATABASE_URL"], PARTNER_PAYEES)
+        targets["partner"] = Target(PARTNER_PATH, '"match"', api_key=partner_key(env), bodies=bodies)
     return targets
 
 
@@ -532,6 +565,8 @@ def wrk_script(run: Run, service: Service, target: Target, label: str) -> Path:
     headers = dict(service.headers)
     if target.token:
         headers["Authorization"] = f"Bearer {target.token}"
+    if target.api_key:
+        headers["Authorization"] = f"Api-Key {target.api_key}"
     if target.bodies:
         headers["Content-Type"] = "application/json"
     script = WRK_SCRIPT.substitute(
@@ -796,6 +831,10 @@ COMPARED_GOALS = {
     ("profile", "req/s"): Goal("≥", 1.15),
     ("profile", "p99 ms"): Goal("≤", 1.0),
 }
+PROFILE_GOALS = {  # our req/s ÷ our profile req/s in the same run
+    "customers": Goal("≥", 0.5),
+    "partner": Goal("≥", 0.90),  # a partner key's check costs no more than a JWT's (issue 10)
+}
 
 
 def round_rows(results: dict, rounds_count: int) -> list[Row]:
@@ -807,9 +846,9 @@ def round_rows(results: dict, rounds_count: int) -> list[Row]:
             row = Row(scenario, f"{figure} (median of {rounds_count})", ours, flask)
             if (scenario, figure) in COMPARED_GOALS and flask is not None:
                 row.ratio, row.ratio_of, row.goal = ratio(ours, flask), "ours ÷ Flask", COMPARED_GOALS[scenario, figure]
-            if (scenario, figure) == ("customers", "req/s") and "profile" in results["rounds"]:
+            if scenario in PROFILE_GOALS and figure == "req/s" and "profile" in results["rounds"]:
                 profile = median_of(results["rounds"]["profile"][OURS], "req/s")
-                row.ratio, row.ratio_of, row.goal = ratio(ours, profile), "÷ our profile req/s", Goal("≥", 0.5)
+                row.ratio, row.ratio_of, row.goal = ratio(ours, profile), "÷ our profile req/s", PROFILE_GOALS[scenario]
             rows.append(row)
     return rows
 
@@ -969,6 +1008,8 @@ def keep_running(services: list[Service]) -> None:
         for key, target in service.targets.items():
             if target.token:
                 print(f"  {key}: GET {target.path} with Authorization: Bearer {target.token}")
+            if target.api_key:
+                print(f"  {key}: send header Authorization: Api-Key {target.api_key}")
             if target.bodies:
                 print(f"  {key}: POST {target.path} {target.bodies[0]}")
     print("servers left running: Ctrl-C to stop them", flush=True)
