@@ -159,7 +159,7 @@ class CustomerAdmin(admin.ModelAdmin):
     def response_add(self, request: HttpRequest, obj: User, post_url_continue: str | None = None) -> HttpResponse:
         """A user added here has no password: the admin is given a link for them to set one."""
         response = super().response_add(request, obj, post_url_continue)
-        if obj.pk is not None and not getattr(request, "customer_save_refused", False):
+        if obj.pk is not None:
             self.set_password_link(request, User.objects.filter(pk=obj.pk))
         return response
 
