@@ -154,6 +154,12 @@ INSTALLED_APPS = [
     "monitoring",
     "rest_framework_api_key",  # the key model partners.PartnerKey extends (its own APIKey table stays empty)
     "partners",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
+    "mfa",
+    "oauth2_provider",
+    "oauth",
 ]
 
 # AUTHENTICATION
