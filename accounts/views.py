@@ -177,6 +177,9 @@ class LogoutView(APIView):
 class ProfileView(APIView):
     """The caller's own profile; only names and phone may be changed."""
 
+    # What a third-party app's OAuth access token may do here (oauth/): read, with `profile:read`.
+    oauth_scopes = {"GET": "profile:read"}
+
     @extend_schema(
         summary="Read your profile",
         tags=[PROFILE_TAG],

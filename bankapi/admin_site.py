@@ -69,8 +69,23 @@ FAVICON = "bankapi/favicon.svg"
 # Models that apps register on the admin site and staff have no use for: groups grant nothing
 # (roles do; accounts.User has no groups), and simplejwt's token tables are bookkeeping of its
 # blacklist that only token services write (an "Add" there would make a token out of nothing).
-# Django's sessions and content types are not registered in the first place.
-HIDDEN_MODELS = frozenset({"auth.Group", "token_blacklist.OutstandingToken", "token_blacklist.BlacklistedToken"})
+# django-otp's devices hold second-factor secrets that only the MFA services write. Of
+# django-oauth-toolkit's tables only the registered apps are staff's business; its grants and tokens
+# are issued and revoked by the OAuth flows. Django's sessions and content types are not registered in
+# the first place.
+HIDDEN_MODELS = frozenset(
+    {
+        "auth.Group",
+        "token_blacklist.OutstandingToken",
+        "token_blacklist.BlacklistedToken",
+        "otp_totp.TOTPDevice",
+        "otp_static.StaticDevice",
+        "oauth2_provider.Grant",
+        "oauth2_provider.AccessToken",
+        "oauth2_provider.RefreshToken",
+        "oauth2_provider.IDToken",
+    }
+)
 
 
 class BankAdminSite(AdminSite):

@@ -120,16 +120,17 @@ class SecurityHeadersMiddleware:
 
 class AdminPathsOnlyMixin:
     """
-    Runs a middleware on the admin site's paths only. The API authenticates every request by its
+    Runs a middleware on the browser pages that sign people in (the admin site, and the OAuth
+    sign-in and consent pages under /oauth/) only. The API authenticates every request by its
     bearer token and keeps no session, so it neither pays for that machinery nor gets its cookies.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
         super().__init__(get_response)
-        self.admin_prefix = admin_path_prefix()
+        self.session_prefixes = session_path_prefixes()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if request.path_info.startswith(self.admin_prefix):
+        if request.path_info.startswith(self.session_prefixes):
             return super().__call__(request)
         return self.get_response(request)
 
@@ -150,7 +151,18 @@ def admin_path_prefix() -> str:
     return f"/{settings.ADMIN_URL}"
 
 
+OAUTH_PATH_PREFIX = "/oauth/"
+
+
+def session_path_prefixes() -> tuple[str, ...]:
+    """The paths that keep a browser session: the admin site and the OAuth authorization server."""
+    return (admin_path_prefix(), OAUTH_PATH_PREFIX)
+
+
 def browser_page_prefixes() -> tuple[str, ...]:
-    """The paths a browser renders as pages: the admin site, the API docs and their static files."""
+    """
+    The paths a browser renders as pages: the admin site, the OAuth sign-in and consent pages, the
+    API docs and their static files.
+    """
     static_url = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
-    return (admin_path_prefix(), "/api/docs", static_url)
+    return (*session_path_prefixes(), "/api/docs", static_url)

@@ -41,6 +41,7 @@ def test_the_index_offers_what_staff_work_with(admin_site):
         "AccessLog",
         "AccessFailureLog",
         "PartnerKey",
+        "Application",
     }
 
 
@@ -66,8 +67,9 @@ def test_the_records_shown_are_read_only(admin_user):
     request = RequestFactory().get(ADMIN)
     request.user = admin_user
     for model, model_admin in admin.site._registry.items():
-        # Customers, which staff edit here, and partner keys, which admins issue and revoke here.
-        if model._meta.label not in ("accounts.User", "partners.PartnerKey"):
+        # Customers, which staff edit here, partner keys, which admins issue and revoke here, and
+        # third-party apps, which admins register here.
+        if model._meta.label not in ("accounts.User", "partners.PartnerKey", "oauth2_provider.Application"):
             assert not model_admin.has_add_permission(request), model
             assert not model_admin.has_change_permission(request), model
             assert not model_admin.has_delete_permission(request), model
