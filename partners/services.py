@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Role, Status, User
 from audit.models import Action
-from audit.services import audit_record
+from audit.services import audit_record_of_a_read
 from partners.matching import NameMatch, compare_names
 from partners.models import PartnerKey
 
@@ -63,10 +63,10 @@ def account_verify(*, partner_key: PartnerKey, account_number: str, name: str) -
     """
     Confirmation of payee: whether `name` is the name on the customer account `account_number`.
     An unknown number, a closed account or a staff member's number are all `no_match`, answered
-    by the same two statements (one read, one audit insert), so that neither the answer nor the
-    work done tells them apart. No transaction around them: the audit insert is the only write,
-    and a BEGIN and COMMIT would add two round trips to every call. The audit event names the
-    partner (the key's name, never the key) and, when the number is a customer's, that customer.
+    by the same statements (one read, one audit insert), so that neither the answer nor the work
+    done tells them apart. The audit insert is the only write, committed as a read's record
+    (audit_record_of_a_read). The audit event names the partner (the key's name, never the key)
+    and, when the number is a customer's, that customer.
     """
     holder = (
         User.objects.filter(account_number=account_number, role=Role.CUSTOMER)
@@ -77,5 +77,5 @@ def account_verify(*, partner_key: PartnerKey, account_number: str, name: str) -
         result = NameMatch.NO_MATCH
     else:
         result = compare_names(name, f"{holder.first_name} {holder.last_name}")
-    audit_record(action=Action.PARTNER_KEY_USED, actor_label=partner_key.name, target=holder)
+    audit_record_of_a_read(action=Action.PARTNER_KEY_USED, actor_label=partner_key.name, target=holder)
     return result
