@@ -28,7 +28,6 @@ class Action(models.TextChoices):
     CUSTOMER_UPDATED = "customer_updated"
     CUSTOMER_CLOSED = "customer_closed"
     MFA_ENROLLED = "mfa_enrolled"
-    MFA_RESET = "mfa_reset"  # an operator removed a user's MFA devices (manage.py reset_mfa)
     MFA_RESET = "mfa_reset"  # an operator removed a user's second factor (a lost phone)
     PARTNER_KEY_ISSUED = "partner_key_issued"
     PARTNER_KEY_REVOKED = "partner_key_revoked"
