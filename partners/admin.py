@@ -52,9 +52,15 @@ class PartnerKeyAdmin(APIKeyModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: PartnerKey, form: object = None, change: bool = False) -> None:
         if change:
+            revoking = "revoked" in form.changed_data and obj.revoked
+            if revoking:  # through the service, which audits it
+                obj.revoked = False
             obj.save()
+            if revoking:
+                services.partner_key_revoke(name=obj.name, actor=request.user)
+                obj.refresh_from_db()
             return
-        created, key = services.partner_key_create(name=obj.name, expiry_date=obj.expiry_date)
+        created, key = services.partner_key_create(name=obj.name, expiry_date=obj.expiry_date, actor=request.user)
         obj.pk, obj.prefix, obj.hashed_key, obj.created = (
             created.pk,
             created.prefix,
@@ -72,6 +78,6 @@ class PartnerKeyAdmin(APIKeyModelAdmin):
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[PartnerKey]) -> None:
         revoked = 0
         for name in queryset.filter(revoked=False).values_list("name", flat=True):
-            services.partner_key_revoke(name=name)
+            services.partner_key_revoke(name=name, actor=request.user)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} partner API key(s).", messages.SUCCESS)

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Role, Status, User
 from audit.models import Action
-from audit.services import audit_record_of_a_read
+from audit.services import SYSTEM_ACTOR, audit_record, audit_record_of_a_read
 from partners.matching import NameMatch, compare_names
 from partners.models import PartnerKey
 
@@ -30,8 +30,21 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
+def _audit_key(action: str, partner_key: PartnerKey, actor: User | None) -> None:
+    """A key's issue or revocation, by an admin (`actor`) or an operator's command ("system")."""
+    audit_record(
+        action=action,
+        actor=actor,
+        actor_label=None if actor is not None else SYSTEM_ACTOR,
+        target_label=partner_key.name,
+        changes={"prefix": partner_key.prefix},
+    )
+
+
 @transaction.atomic
-def partner_key_create(*, name: str, expiry_date: datetime | None = None) -> tuple[PartnerKey, str]:
+def partner_key_create(
+    *, name: str, expiry_date: datetime | None = None, actor: User | None = None
+) -> tuple[PartnerKey, str]:
     """
     A new key for the partner `name`: the row keeps only its hash, so the key returned here is the
     only copy there will ever be. One usable key per name, so that the name identifies the partner.
@@ -42,13 +55,15 @@ def partner_key_create(*, name: str, expiry_date: datetime | None = None) -> tup
         raise taken
     try:
         with transaction.atomic():
-            return PartnerKey.objects.create_key(name=name, expiry_date=expiry_date)
+            partner_key, key = PartnerKey.objects.create_key(name=name, expiry_date=expiry_date)
     except IntegrityError as exc:  # issued for the same name at the same moment
         raise taken from exc
+    _audit_key(Action.PARTNER_KEY_ISSUED, partner_key, actor)
+    return partner_key, key
 
 
 @transaction.atomic
-def partner_key_revoke(*, name: str) -> PartnerKey:
+def partner_key_revoke(*, name: str, actor: User | None = None) -> PartnerKey:
     """Revoke the usable key of the partner `name`; requests with it are refused from now on."""
     name = _clean_name(name)
     key = PartnerKey.objects.select_for_update().filter(name=name, revoked=False).first()
@@ -56,6 +71,7 @@ def partner_key_revoke(*, name: str) -> PartnerKey:
         raise PartnerKeyError(f"no usable partner key named {name!r}")
     key.revoked = True
     key.save(update_fields=["revoked"])
+    _audit_key(Action.PARTNER_KEY_REVOKED, key, actor)
     return key
 
 
