@@ -167,6 +167,24 @@ class PermissionDeniedError(BankAPIError):
     documented_by_default = True
 
 
+class InsufficientScopeError(BankAPIError):
+    """An OAuth access token (oauth/) that lacks the scope this operation needs (RFC 6750 section 3.1)."""
+
+    status_code = HTTPStatus.FORBIDDEN
+    default_code = "insufficient_scope"
+    title = "Insufficient scope"
+    default_detail = "The access token does not carry the scope this operation needs."
+    when = "an OAuth access token without the scope this operation needs (an OAuth token is good for nothing else)"
+
+    def __init__(self, scope: str | None = None, detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.scope = scope
+
+    def headers(self) -> dict[str, str]:
+        challenge = 'Bearer realm="api", error="insufficient_scope"'
+        return {"WWW-Authenticate": f'{challenge}, scope="{self.scope}"' if self.scope else challenge}
+
+
 class NotFoundError(BankAPIError):
     status_code = HTTPStatus.NOT_FOUND
     default_code = "not_found"

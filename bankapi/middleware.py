@@ -56,7 +56,9 @@ class RequestIdMiddleware:
 class ProblemDetailsMiddleware:
     """
     Renders any error response that is not problem details yet (Django's 405 for a function view,
-    a response from a third-party app) as problem details, keeping headers such as `Allow`.
+    a response from a third-party app) as problem details, keeping headers such as `Allow`. A
+    response marked by `keep_error_format` is left as it is: the OAuth endpoints, whose errors
+    RFC 6749 defines, and the authorization pages' error pages.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -64,12 +66,21 @@ class ProblemDetailsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code < 400 or is_problem(response):
+        if response.status_code < 400 or is_problem(response) or getattr(response, _KEEP_ERROR_FORMAT, False):
             return response
         kept_headers = {
             name: value for name, value in response.items() if name.lower() not in _HEADERS_NOT_CARRIED_OVER
         }
         return problem_response(status=response.status_code, headers=kept_headers)
+
+
+_KEEP_ERROR_FORMAT = "keeps_own_error_format"
+
+
+def keep_error_format(response: HttpResponseBase) -> HttpResponseBase:
+    """Mark `response` so that ProblemDetailsMiddleware leaves its error format alone."""
+    setattr(response, _KEEP_ERROR_FORMAT, True)
+    return response
 
 
 class RequestBodyLimitMiddleware:

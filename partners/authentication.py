@@ -1,6 +1,7 @@
 """
 Provides partner authentication: `Authorization: Api-Key <key>`, checked against the database on
-every request, so that a revoked key is refused at once.
+every request, so that a revoked key is refused at once; or a partner app's OAuth access token from
+the client credentials grant (oauth/), whose scope oauth.authentication checks.
 """
 
 from rest_framework.authentication import BaseAuthentication
@@ -9,6 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
+from oauth.ratelimits import is_app_token
 from partners.models import PartnerKey
 
 API_KEY_KEYWORD = KeyParser.keyword  # "Api-Key"
@@ -41,8 +43,19 @@ class PartnerKeyAuthentication(BaseAuthentication):
         return self.keyword
 
 
-class HasPartnerKey(BasePermission):
-    """The request was authenticated by a usable partner key."""
+class IsPartner(BasePermission):
+    """
+    A usable partner key, or an OAuth token an app holds for itself (client credentials), which
+    OAuthTokenAuthentication let through only with the scope the view declares
+    (`account-verification`). A customer's OAuth token is not a partner's.
+    """
 
     def has_permission(self, request: Request, view: object) -> bool:
-        return isinstance(request.auth, PartnerKey)
+        return isinstance(request.auth, PartnerKey) or is_app_token(request.auth)
+
+
+def partner_name(auth: object) -> str:
+    """Who the partner is, for the audit trail: the key's name, or the OAuth app's."""
+    if isinstance(auth, PartnerKey):
+        return auth.name
+    return auth.application.name or auth.application.client_id

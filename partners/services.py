@@ -75,14 +75,14 @@ def partner_key_revoke(*, name: str, actor: User | None = None) -> PartnerKey:
     return key
 
 
-def account_verify(*, partner_key: PartnerKey, account_number: str, name: str) -> NameMatch:
+def account_verify(*, partner_name: str, account_number: str, name: str) -> NameMatch:
     """
     Confirmation of payee: whether `name` is the name on the customer account `account_number`.
     An unknown number, a closed account or a staff member's number are all `no_match`, answered
     by the same statements (one read, one audit insert), so that neither the answer nor the work
     done tells them apart. The audit insert is the only write, committed as a read's record
-    (audit_record_of_a_read). The audit event names the partner (the key's name, never the key)
-    and, when the number is a customer's, that customer.
+    (audit_record_of_a_read). The audit event names the partner (`partner_name`: its key's name,
+    never the key, or its OAuth app's name) and, when the number is a customer's, that customer.
     """
     holder = (
         User.objects.filter(account_number=account_number, role=Role.CUSTOMER)
@@ -93,5 +93,5 @@ def account_verify(*, partner_key: PartnerKey, account_number: str, name: str) -
         result = NameMatch.NO_MATCH
     else:
         result = compare_names(name, f"{holder.first_name} {holder.last_name}")
-    audit_record_of_a_read(action=Action.PARTNER_KEY_USED, actor_label=partner_key.name, target=holder)
+    audit_record_of_a_read(action=Action.PARTNER_KEY_USED, actor_label=partner_name, target=holder)
     return result

@@ -301,7 +301,12 @@ TRUSTED_PROXY_NETWORKS = env.networks("TRUSTED_PROXY_NETWORKS", default=["127.0.
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    # An OAuth access token (oauth/) first: it claims only tokens that are not JWTs, at the cost of a
+    # string test for a JWT; a JWT goes on to our own bearer authentication.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth.authentication.OAuthTokenAuthentication",
+        "accounts.authentication.BearerTokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["bankapi.ratelimits.AuthenticatedUserRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["bankapi.parsers.StrictJSONParser"],
@@ -341,6 +346,58 @@ SIMPLE_JWT = {
     "JTI_CLAIM": "jti",
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.BankAccessToken",),
     "CHECK_USER_IS_ACTIVE": True,
+}
+
+# THIRD-PARTY APPS (django-oauth-toolkit, under /oauth/; see docs/oauth.md)
+# ------------------------------------------------------------------------------
+# https://django-oauth-toolkit.readthedocs.io/en/latest/settings.html
+OAUTH_ACCESS_TOKEN_MINUTES = env.int("OAUTH_ACCESS_TOKEN_MINUTES", default=60)
+OAUTH_REFRESH_TOKEN_DAYS = env.int("OAUTH_REFRESH_TOKEN_DAYS", default=30)
+# Named, though it is the default, because oauth.AppScopes refers to it (a swappable model: its
+# migration reads the setting).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    # Only the authorization code (PKCE S256) with refresh, and client credentials, exist at all
+    # (oauth/server.py); the scopes are ours, and each app gets only those it was registered with.
+    "OAUTH2_SERVER_CLASS": "oauth.server.BankOAuth2Server",
+    "SCOPES_BACKEND_CLASS": "oauth.scopes.AppScopesBackend",
+    # Each scope with what the consent page tells the customer it allows (oauth/scopes.py says
+    # which grant may carry it).
+    "SCOPES": {
+        "profile:read": "Read your profile: account number, name, email, phone, date of birth and status",
+        "account-verification": "Confirm payees' names (confirmation of payee, for partners)",
+    },
+    "DEFAULT_SCOPES": [],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": OAUTH_ACCESS_TOKEN_MINUTES * 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": OAUTH_REFRESH_TOKEN_DAYS * 24 * 60 * 60,
+    # Refresh tokens rotate; a used one replayed revokes its whole family (RFC 9700 section 4.14.2).
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    # Ask the customer every time: no silent re-approval.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # Redirect URIs match exactly. http is allowed for loopback addresses only (RFC 8252 native
+    # apps), which oauth.services checks when an app is registered.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "ALLOW_URI_WILDCARDS": False,
+    # RFC 9700 (OAuth 2.0 Security Best Current Practice), every gate on: no implicit or password
+    # grant, no plain PKCE, no token in a query string, `iss` in authorization responses, tokens
+    # kept only as SHA-256 checksums, and the deploy checks fail on an insecure setting.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # The RFC 8414 metadata document says what the server does (see oauth.views.ServerMetadataView).
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token", "client_credentials"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
 }
 
 # LOCKOUT (django-axes plus the atomic counter in accounts.lockout)
@@ -449,4 +506,6 @@ LOGGING = {
 
 # Lockout is per account by contract; per-IP abuse is the rate limits' job (RATE_LOGIN), so axes'
 # advice to add the IP address to its lockout parameters does not apply.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# django-oauth-toolkit's W008 flags `http` among the redirect URI schemes; it is there for loopback
+# redirect URIs only (RFC 8252), which oauth.services enforces when an app is registered.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "oauth2_provider.W008"]

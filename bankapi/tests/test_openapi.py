@@ -38,6 +38,18 @@ PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
 BEARER = [{"bearerAuth": []}]
 PARTNER_KEY = [{"partnerApiKey": []}]
 PARTNER_KEY_OPERATIONS = {("post", "/api/v1/partner/account-verification")}  # Api-Key, not Bearer
+# Operations a third-party app's OAuth token (oauth/) may call too, as an alternative, with the scope it needs.
+OAUTH_SCOPES = {
+    ("get", "/api/v1/profile"): "profile:read",
+    ("post", "/api/v1/partner/account-verification"): "account-verification",
+}
+
+
+def oauth_alternative(method: str, path: str) -> list[dict]:
+    scope = OAUTH_SCOPES.get((method, path))
+    return [{"oauth2": [scope]}] if scope else []
+
+
 # Operations anyone may call; every other API operation takes a bearer token.
 ANONYMOUS = {
     ("post", "/api/v1/auth/register"),
@@ -279,10 +291,14 @@ def test_authenticated_operations_require_the_bearer_token_and_anonymous_ones_do
         if (method, path) in ANONYMOUS:
             assert not operation.get("security"), f"{method} {path} should need no token"
         elif (method, path) in PARTNER_KEY_OPERATIONS:
-            assert operation.get("security") == PARTNER_KEY, f"{method} {path} should need a partner API key"
+            assert operation.get("security") == PARTNER_KEY + oauth_alternative(method, path), (
+                f"{method} {path} should need a partner API key"
+            )
             assert "401" in operation["responses"], f"{method} {path} does not document 401"
         else:
-            assert operation.get("security") == BEARER, f"{method} {path} should need a bearer token"
+            assert operation.get("security") == oauth_alternative(method, path) + BEARER, (
+                f"{method} {path} should need a bearer token"
+            )
             assert "401" in operation["responses"], f"{method} {path} does not document 401"
 
 
@@ -290,7 +306,9 @@ def test_authenticated_operations_require_the_bearer_token_and_anonymous_ones_do
 def test_operations_that_need_a_token_refuse_a_request_without_one(schema):
     client = Client()
     for method, path, operation in operations(schema):
-        if operation.get("security") not in (BEARER, PARTNER_KEY) or "{" in path:
+        if operation.get("security", [None])[-1] not in (*BEARER, *PARTNER_KEY, *oauth_alternative(method, path)):
+            continue
+        if "{" in path:
             continue
 
         response = client.generic(method.upper(), path, "{}", content_type="application/json")
@@ -564,10 +582,13 @@ def test_every_parameter_is_described(schema):
 
 
 def test_account_numbers_in_paths_are_twelve_digits(schema):
-    in_path = [parameter for _, parameter in parameters(schema) if parameter["in"] == "path"]
+    in_path = [(where, parameter) for where, parameter in parameters(schema) if parameter["in"] == "path"]
 
     assert in_path
-    for parameter in in_path:
+    for where, parameter in in_path:
+        if where == "DELETE /api/v1/profile/authorizations/{id}":  # an authorized app's id (oauth/)
+            assert (parameter["name"], parameter["schema"]["type"]) == ("id", "integer")
+            continue
         assert parameter["name"] == "account_number"
         assert parameter["schema"]["pattern"] == "^[0-9]{12}$"
 

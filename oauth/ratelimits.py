@@ -1,0 +1,30 @@
+"""
+Provides the per-app rate limit of a client-credentials token on the partner endpoint
+(RATE_PARTNER, the partner keys' rate), counted like every other limit (bankapi.ratelimits).
+"""
+
+from django.conf import settings
+from oauth2_provider.models import AccessToken
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from bankapi.ratelimits import enforce_rate_limit
+
+
+def app_rate_key(access_token: AccessToken) -> str:
+    """The bucket of an app: its client id (public, unique), whichever of its tokens is used."""
+    return f"partner:app:{access_token.application.client_id}"
+
+
+def is_app_token(auth: object) -> bool:
+    """An OAuth access token an app holds for itself (client credentials): no customer behind it."""
+    return isinstance(auth, AccessToken) and auth.user_id is None
+
+
+class OAuthAppRateThrottle(BaseThrottle):
+    """Limits each app's client-credentials calls to RATE_PARTNER, as PartnerKeyRateThrottle limits each key."""
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        if is_app_token(request.auth):
+            enforce_rate_limit(request, group="partner", rate=settings.RATE_PARTNER, key=app_rate_key(request.auth))
+        return True
