@@ -110,14 +110,15 @@ class ApplicationAdmin(admin.ModelAdmin):
             scopes=form.cleaned_data["scopes"] or None,
             actor=request.user,
         )
-        obj.pk, obj.client_id, obj.client_secret, obj.created = (
+        obj.pk, obj.name, obj.client_id, obj.client_secret, obj.created = (
             created.pk,
+            created.name,
             created.client_id,
             created.client_secret,
             created.created,
         )
         obj._state.adding = False
-        shown = f"client_id: {created.client_id}"
+        shown = f"{created.name} is registered. client_id: {created.client_id}"
         if secret is not None:
             shown += f" — client_secret: {secret} — store the secret somewhere safe now: it is not shown again."
         self.message_user(request, shown, messages.WARNING)
