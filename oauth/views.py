@@ -110,6 +110,7 @@ class ConsentView(dot_views.AuthorizationView):
         return response
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # as_view() reads the exemption off our own dispatch
 class TokenView(dot_views.TokenView):
     """The token endpoint (RFC 6749 section 3.2); its errors are RFC 6749's JSON, not problem details."""
 
@@ -117,6 +118,7 @@ class TokenView(dot_views.TokenView):
         return keep_error_format(super().dispatch(request, *args, **kwargs))
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class RevokeTokenView(dot_views.RevokeTokenView):
     """Token revocation (RFC 7009); its errors are RFC 6749's JSON, not problem details."""
 

@@ -365,3 +365,17 @@ def test_a_public_app_exchanges_its_code_with_the_verifier_alone(browser):
 
     assert response.status_code == 200, response.content
     assert public.secret is None
+
+
+def test_the_token_revocation_and_introspection_endpoints_take_no_csrf_token(browser, app):
+    """They are called by apps, not by browsers with our cookies: their client authentication is what counts."""
+    csrf_checked = Client(enforce_csrf_checks=True)
+    verifier, challenge = pkce_pair()
+    code = authorize(browser, app, challenge)
+    body = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
+
+    token = csrf_checked.post(TOKEN, body, **basic_auth(app))
+    introspected = csrf_checked.post(INTROSPECT, {"token": token.json()["access_token"]}, **basic_auth(app))
+    revoked = csrf_checked.post(REVOKE, {"token": token.json()["access_token"]}, **basic_auth(app))
+
+    assert (token.status_code, introspected.status_code, revoked.status_code) == (200, 200, 200)
