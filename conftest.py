@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, admin_site_login, api_login
 from deploy.processes import Server, free_port, start_gunicorn
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -73,11 +73,8 @@ def auditor(db):
 
 
 def login(client: APIClient, user, password: str = DEFAULT_PASSWORD) -> dict:
-    response = client.post(
-        "/api/v1/auth/login", {"account_number": user.account_number, "password": password}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
+    """The API login of `user` (with the TOTP step when they have MFA): the token pair's body."""
+    return api_login(lambda path, body: client.post(path, body, format="json"), user, password)
 
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
@@ -154,9 +151,7 @@ def quiet_auditor_client(auditor) -> APIClient:
 @pytest.fixture
 def admin_site(admin_user) -> Client:
     """A browser session of the admin on the admin site."""
-    client = Client()
-    client.force_login(admin_user)
-    return client
+    return admin_site_login(Client(), admin_user)
 
 
 # Live servers ------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ class AccountBackend(BaseBackend):
     Authenticates by account number or email and a password, and only after taking a slot from
     the lockout counter, so that no more than LOCKOUT_FAILURES passwords are ever checked for one
     identity before it locks. An unknown identity costs a full hash too, so its answer comes in
-    comparable time and counts towards a lock of its own.
+    comparable time and counts towards a lock of its own. For a user with MFA a right password is
+    only the first step: it resets no count, the code's check does (mfa.services.second_factor_check).
     """
 
     def authenticate(
@@ -47,7 +48,10 @@ class AccountBackend(BaseBackend):
             except ValueError:  # a corrupt stored hash (e.g. a bad import row) matches nothing
                 authenticated = False
         if authenticated:
-            lockout.record_success(slot)
+            if user.has_mfa:  # the second factor's check (mfa.services) decides, and resets the count
+                lockout.release(slot)
+            else:
+                lockout.record_success(slot)
             return user
         request.lockout_just_locked = lockout.record_failure(slot)
         if request.lockout_just_locked:

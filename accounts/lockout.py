@@ -202,6 +202,20 @@ def record_success(slot: Slot) -> None:
         raise ServiceUnavailableError() from exc
 
 
+def release(slot: Slot) -> None:
+    """
+    The password in `slot` was right, but the login is not complete until a second factor is (a
+    user with MFA): the slot is given back, so the attempt counts neither as a failure nor as the
+    success that would reset the count of earlier failures (only a right code resets it).
+    """
+    try:
+        cache.decr(_failures_key(slot.key))
+    except ValueError:  # the count expired or was cleared (an unlock) meanwhile: nothing to give back
+        return
+    except CACHE_ERRORS as exc:
+        raise ServiceUnavailableError() from exc
+
+
 def clear(key: str) -> None:
     """Forget the failures and lift the lock of `key` in the cache (the operator's unlock)."""
     try:

@@ -48,6 +48,10 @@ class User(AbstractBaseUser):
     # Bumped when every token of the user must stop at once (a password change, a role change, a
     # freeze or close, a refresh token replayed): every token carrying an older value is refused.
     token_version = models.PositiveIntegerField(default=0, editable=False)
+    # When the user confirmed a TOTP device (mfa.services), None without MFA. Kept on the row that
+    # every authenticated request reads anyway, so that the two-step login and the confinement of
+    # staff without MFA cost no query of their own; only the MFA services write it.
+    mfa_enrolled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Lower-cased "first last", kept by the database, for the staff name search (trigram-indexed
     # on PostgreSQL: see migration 0003).
     search_name = models.GeneratedField(
@@ -112,6 +116,16 @@ class User(AbstractBaseUser):
     @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def has_mfa(self) -> bool:
+        """Whether a login needs a second factor (a TOTP or recovery code) after the password."""
+        return self.mfa_enrolled_at is not None
+
+    @property
+    def must_enroll_mfa(self) -> bool:
+        """Staff without MFA may only enroll (or log out) until they have it (mfa.confinement)."""
+        return self.is_staff_role and self.mfa_enrolled_at is None
 
     # The Django admin site is for active admins only; they may do everything there.
     @property

@@ -439,3 +439,15 @@ class RotatedTokenPairSerializer(serializers.Serializer):
 
     access = serializers.CharField(help_text="JWT access token, for `Authorization: Bearer <access>`.")
     refresh = serializers.CharField(help_text="The new refresh token; the old one no longer works.")
+
+
+class MfaChallengeSerializer(serializers.Serializer):
+    """The password was right and the user has MFA: send `mfa_token` and a code to `/api/v1/auth/mfa/verify`."""
+
+    mfa_required = serializers.ChoiceField(choices=[True], help_text="Always `true`.")
+    mfa_token = serializers.CharField(
+        help_text=(
+            "Good only for `POST /api/v1/auth/mfa/verify`, once, for `MFA_TOKEN_SECONDS` (default 300); "
+            "not an access or refresh token."
+        )
+    )

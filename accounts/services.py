@@ -23,7 +23,14 @@ from accounts import lockout
 from accounts.models import EMAIL_TAKEN, EndedSession, Role, User
 from accounts.selectors import email_is_taken, user_get_for_session
 from accounts.set_password_links import set_password_link_tokens
-from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM, TokenPair, issue_token_pair, longest_token_lifetime
+from accounts.tokens import (
+    SESSION_CLAIM,
+    TOKEN_VERSION_CLAIM,
+    MfaToken,
+    TokenPair,
+    issue_token_pair,
+    longest_token_lifetime,
+)
 from audit.models import Action, Outcome
 from audit.services import SYSTEM_ACTOR, audit_record, field_changes
 from bankapi.errors import (
@@ -113,11 +120,24 @@ def _check_credentials(*, request: HttpRequest, identifier: str, password: str) 
     raise AccountLockedError(retry_after=retry_after)
 
 
-def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple[User, TokenPair]:
-    """Authenticate by email or account number and issue a token pair."""
+@dataclass(frozen=True)
+class MfaChallenge:
+    """The password was right and the user has MFA: `mfa_token` and a code complete the login (mfa.services)."""
+
+    mfa_token: str
+
+
+def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple[User, TokenPair | MfaChallenge]:
+    """
+    Authenticate by email or account number and issue a token pair; for a user with MFA, only the
+    short-lived token of the second step (`POST /api/v1/auth/mfa/verify`), and the login is not
+    yet a success (no event, no reset of the failure count: the code's check does both).
+    """
     user = _check_credentials(request=request, identifier=identifier, password=password)
     if user is None:
         raise InvalidCredentialsError()
+    if user.has_mfa:
+        return user, MfaChallenge(mfa_token=str(MfaToken.for_login(user)))
     # What Django's login() does for a session: django-axes resets its record, last_login is set.
     user_logged_in.send(sender=User, request=request, user=user)
     return user, issue_token_pair(user)

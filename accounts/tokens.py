@@ -96,3 +96,21 @@ def issue_token_pair(user: User, *, session_id: uuid.UUID | None = None) -> Toke
         expires_in=int(access_lifetime_for(user).total_seconds()),
         role=user.role,
     )
+
+
+class MfaToken(Token):
+    """
+    Proof that a user with MFA gave the right password, good for `POST /api/v1/auth/mfa/verify`
+    only (its own `token_type`, which neither bearer authentication nor the refresh endpoint
+    takes, and which they do not give). Short-lived (MFA_TOKEN_SECONDS); mfa.services makes it
+    single use. It carries `ver`, so a password change or an MFA reset refuses the pending ones.
+    """
+
+    token_type = "mfa"  # noqa: S105 - a token type, not a secret
+    lifetime = timedelta(seconds=settings.MFA_TOKEN_SECONDS)
+
+    @classmethod
+    def for_login(cls, user: User) -> "MfaToken":
+        token = cls.for_user(user)
+        token[TOKEN_VERSION_CLAIM] = user.token_version
+        return token

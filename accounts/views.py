@@ -2,7 +2,7 @@
 Provides the authentication and profile endpoints: authenticate, validate, call a service, serialize.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from accounts import services
 from accounts.serializers import (
     LoginSerializer,
     LogoutSerializer,
+    MfaChallengeSerializer,
     PasswordChangeSerializer,
     ProfileSerializer,
     ProfileUpdateSerializer,
@@ -30,7 +31,8 @@ AUTH_TAG = "auth"
 PROFILE_TAG = "profile"
 
 
-def _token_pair_body(pair: TokenPair) -> dict:
+def token_pair_body(pair: TokenPair) -> dict:
+    """The body of a completed login (here, or the second step of one with MFA: mfa.views)."""
     return {
         "access": pair.access,
         "refresh": pair.refresh,
@@ -81,7 +83,8 @@ class LoginView(APIView):
             "Send `password` and exactly one of `email` (case-insensitive) or `account_number`. "
             "After `LOCKOUT_FAILURES` consecutive failures the account is locked for `LOCKOUT_MINUTES` "
             "(429 `account_locked`, even with the right password). Rate-limited per client IP "
-            "(`RATE_LOGIN`)."
+            "(`RATE_LOGIN`). A user with MFA gets `{mfa_required: true, mfa_token}` instead of tokens: "
+            "`POST /api/v1/auth/mfa/verify` with that token and a code completes the login."
         ),
         tags=[AUTH_TAG],
         auth=[],
@@ -99,7 +102,11 @@ class LoginView(APIView):
             ),
         ],
         responses={
-            200: TokenPairSerializer,
+            200: PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[TokenPairSerializer, MfaChallengeSerializer],
+                resource_type_field_name=None,
+            ),
             **problem_responses(
                 400, (401, "invalid_credentials"), 413, 415, (429, "account_locked", "rate_limited"), 503
             ),
@@ -108,12 +115,14 @@ class LoginView(APIView):
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _, pair = services.user_login(
+        _, result = services.user_login(
             request=django_request(request),
             identifier=serializer.validated_data["identifier"],
             password=serializer.validated_data["password"],
         )
-        return Response(_token_pair_body(pair))
+        if isinstance(result, services.MfaChallenge):
+            return Response({"mfa_required": True, "mfa_token": result.mfa_token})
+        return Response(token_pair_body(result))
 
 
 class TokenRefreshView(APIView):
@@ -149,6 +158,9 @@ class TokenRefreshView(APIView):
 class LogoutView(APIView):
     """End the session of the given refresh token."""
 
+    # Staff who have not set up MFA yet may still end their session (mfa.confinement).
+    mfa_enrollment_open = True
+
     @extend_schema(
         summary="Log out",
         description=(
@@ -183,7 +195,7 @@ class ProfileView(APIView):
     @extend_schema(
         summary="Read your profile",
         tags=[PROFILE_TAG],
-        responses={200: ProfileSerializer, **problem_responses(401, 429, 503)},
+        responses={200: ProfileSerializer, **problem_responses(401, (403, "mfa_enrollment_required"), 429, 503)},
     )
     def get(self, request: Request) -> Response:
         return Response(ProfileSerializer(request.user).data)
@@ -193,7 +205,10 @@ class ProfileView(APIView):
         description="Only `first_name`, `last_name` and `phone` may be changed; any other field is a 400.",
         tags=[PROFILE_TAG],
         request=ProfileUpdateSerializer,
-        responses={200: ProfileSerializer, **problem_responses(400, 401, 413, 415, 429, 503)},
+        responses={
+            200: ProfileSerializer,
+            **problem_responses(400, 401, (403, "mfa_enrollment_required"), 413, 415, 429, 503),
+        },
     )
     def patch(self, request: Request) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
@@ -221,7 +236,9 @@ class PasswordChangeView(APIView):
         request=PasswordChangeSerializer,
         responses={
             204: OpenApiResponse(description="The password is changed; earlier tokens are revoked."),
-            **problem_responses(400, 401, 413, 415, (429, "account_locked", "rate_limited"), 503),
+            **problem_responses(
+                400, 401, (403, "mfa_enrollment_required"), 413, 415, (429, "account_locked", "rate_limited"), 503
+            ),
         },
     )
     def post(self, request: Request) -> Response:

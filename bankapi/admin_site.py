@@ -1,16 +1,16 @@
 """
-Provides the Django admin site of the service: for active admins only (User.is_staff), with the
-API's login rules: an email or an account number, the per-account lockout, and the per-IP login
-rate limit.
+Provides the Django admin site of the service: for active admins only (User.is_staff) who have MFA,
+with the API's login rules: an email or an account number, a TOTP code (or a recovery code), the
+per-account lockout, and the per-IP login rate limit.
 """
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
+from django import forms
 from django.conf import settings
-from django.contrib.admin import AdminSite
-from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
 from django.core.paginator import Paginator
 from django.db.models import Max, Min, Model, QuerySet
@@ -19,28 +19,52 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.models import User
 from accounts.services import user_set_own_password
 from bankapi.client_ip import client_ip
-from bankapi.errors import BankAPIError, problem_for_error
+from bankapi.errors import BankAPIError, InvalidOtpError, problem_for_error
 from bankapi.ratelimits import enforce_rate_limit
+from mfa.services import second_factor_check
 
 
-class StaffLoginForm(AdminAuthenticationForm):
+class StaffLoginForm(OTPAdminAuthenticationForm):
     """
-    The admin login takes an email or an account number, like the API's. Django sizes the box for
-    USERNAME_FIELD (the 12-digit account number), which would make browsers refuse most emails.
-    Django's refusal speaks of an "account number" and fields that "may be case-sensitive"; this
-    one says what holds here (accounts.selectors.user_get_by_login_identifier).
+    The admin login takes an email or an account number, like the API's, and the second factor in
+    `otp_token` (django-otp's field): a TOTP code or a recovery code, checked by the same service as
+    the API's second step (mfa.services.second_factor_check: a wrong code counts towards the
+    account's lockout). An admin without MFA is refused and told to set it up through the API.
+    Django sizes the user-name box for USERNAME_FIELD (the 12-digit account number), which would make
+    browsers refuse most emails. Django's refusal speaks of an "account number" and fields that "may
+    be case-sensitive"; this one says what holds here (accounts.selectors.user_get_by_login_identifier).
     """
+
+    # One TOTP device per user, and no challenge to send: the code alone, as a field of its own.
+    otp_device = None
+    otp_challenge = None
+    otp_token = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "maxlength": 32}),
+    )
 
     error_messages = {
-        **AdminAuthenticationForm.error_messages,
+        **OTPAdminAuthenticationForm.error_messages,
         "invalid_login": (
             "Enter the email or account number and the password of an active admin. "
             "The email's case does not matter; the password's does."
         ),
+        "mfa_not_set_up": (
+            "Set up two-factor authentication through the API first (POST /api/v1/auth/mfa/totp, then "
+            "/api/v1/auth/mfa/totp/confirm), then sign in here with a code from your authenticator app."
+        ),
+    }
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": "Enter the code from your authenticator app (or a recovery code).",
+        "invalid_token": "The authenticator code is wrong or was used already.",
     }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -49,6 +73,26 @@ class StaffLoginForm(AdminAuthenticationForm):
         username.label = "Email or account number"
         username.max_length = User._meta.get_field("email").max_length
         username.widget.attrs["maxlength"] = username.max_length
+
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        if not user.has_mfa:
+            raise forms.ValidationError(self.error_messages["mfa_not_set_up"], code="mfa_not_set_up")
+
+    def clean_otp(self, user: User | None) -> None:
+        """
+        The second factor, through the lockout. A locked account's AccountLockedError goes up to
+        BankAdminSite.login, which answers 429 as the API does.
+        """
+        if user is None:
+            return
+        code = (self.cleaned_data.get("otp_token") or "").strip()
+        if not code:
+            raise forms.ValidationError(self.otp_error_messages["token_required"], code="token_required")
+        try:
+            user.otp_device = second_factor_check(request=self.request, user=user, code=code)
+        except InvalidOtpError as exc:
+            raise forms.ValidationError(self.otp_error_messages["invalid_token"], code="invalid_token") from exc
 
 
 class StaffPasswordChangeForm(AdminPasswordChangeForm):
@@ -88,12 +132,21 @@ HIDDEN_MODELS = frozenset(
 )
 
 
-class BankAdminSite(AdminSite):
+class BankAdminSite(OTPAdminSite):
+    """
+    django-otp's admin site: its pages need a session verified by a second factor (the login
+    form's `otp_token`), not only a password.
+    """
+
     site_header = "Bank API administration"
     site_title = "Bank API administration"
     # "View site": this service has no site but its API, described at /api/docs.
     site_url = "/api/docs"
     login_form = StaffLoginForm
+    login_template = "mfa/admin_login.html"
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)  # OTPAdminSite's own default name is "otpadmin"
 
     def register(self, model_or_iterable: ModelBase | Iterable[ModelBase], admin_class=None, **options) -> None:
         """Everything but HIDDEN_MODELS, whichever app registers them and in whatever order apps load."""
@@ -119,7 +172,10 @@ class BankAdminSite(AdminSite):
         return PasswordChangeView.as_view(**defaults)(request)
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        """Password attempts count in a login bucket per client IP (RATE_LOGIN), as on the API."""
+        """
+        Password attempts count in a login bucket per client IP (RATE_LOGIN), as on the API; a lock
+        met at the second factor is answered 429 as the password's is (axes' lockout response).
+        """
         if request.method == "POST":
             try:
                 enforce_rate_limit(
@@ -127,7 +183,10 @@ class BankAdminSite(AdminSite):
                 )
             except BankAPIError as error:  # rate_limited, or service_unavailable when Redis is down
                 return problem_for_error(error)
-        return super().login(request, extra_context)
+        try:
+            return super().login(request, extra_context)
+        except BankAPIError as error:  # the second factor's check: account_locked, service_unavailable
+            return problem_for_error(error)
 
 
 class ReadOnlyAdminMixin:

@@ -144,6 +144,14 @@ class InvalidCredentialsError(BankAPIError):
     when = "the login failed (the same body for an unknown identifier, a wrong password, a frozen or closed user)"
 
 
+class InvalidOtpError(BankAPIError):
+    status_code = HTTPStatus.UNAUTHORIZED
+    default_code = "invalid_otp"
+    title = "Invalid MFA code"
+    default_detail = "The code is wrong, expired or already used."
+    when = "a wrong, expired or already used MFA code (TOTP or recovery code)"
+
+
 class NotAuthenticatedError(BankAPIError):
     status_code = HTTPStatus.UNAUTHORIZED
     default_code = "not_authenticated"
@@ -165,6 +173,18 @@ class PermissionDeniedError(BankAPIError):
     when = "authenticated, but the caller's role may not do this"
     status_default = True
     documented_by_default = True
+
+
+class MfaEnrollmentRequiredError(BankAPIError):
+    status_code = HTTPStatus.FORBIDDEN
+    default_code = "mfa_enrollment_required"
+    title = "MFA enrollment required"
+    default_detail = (
+        "Staff must set up two-factor authentication first: POST /api/v1/auth/mfa/totp, then "
+        "/api/v1/auth/mfa/totp/confirm."
+    )
+    when = "an admin or auditor without MFA, on anything but enrollment and logout"
+    documented_by_default = True  # with permission_denied, wherever an operation declares 403
 
 
 class InsufficientScopeError(BankAPIError):

@@ -15,6 +15,7 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django_otp.middleware import OTPMiddleware
 
 from bankapi.client_ip import bind_client_ip, client_ip, unbind_client_ip
 from bankapi.errors import is_problem, problem_response
@@ -152,6 +153,10 @@ class AdminSessionMiddleware(AdminPathsOnlyMixin, SessionMiddleware):
 
 class AdminAuthenticationMiddleware(AdminPathsOnlyMixin, AuthenticationMiddleware):
     """Django's logged-in user, for the admin site."""
+
+
+class AdminOTPMiddleware(AdminPathsOnlyMixin, OTPMiddleware):
+    """django-otp's verified-by-a-device flag on the logged-in user (`is_verified()`), for the admin site."""
 
 
 class AdminMessageMiddleware(AdminPathsOnlyMixin, MessageMiddleware):

@@ -1,18 +1,19 @@
 """
 Staff accounts on the admin site in a real browser (chromium, bankapi/tests/browser.py): an admin
 adds a member of staff, who is given no password by anyone but a one-time link, opens it in their
-own browser, chooses a password and logs in with their email. No console error, uncaught error or
-CSP violation on either side. With --admin-screenshots this test saves the pictures of
+own browser, chooses a password, sets up MFA through the API and logs in with their email. No
+console error, uncaught error or CSP violation on either side. With --admin-screenshots this test saves the pictures of
 docs/admin.md.
 """
 
 import re
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from accounts.models import Role, User
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, code_from_otpauth_uri
 from bankapi.tests.browser import admin_path, log_in_to_admin, message, open_page
 
 pytestmark = pytest.mark.browser
@@ -51,5 +52,22 @@ def test_staff_added_on_the_site_choose_their_own_password_through_a_one_time_li
         expect(own_browser.locator("#content")).to_contain_text("password is set")
         screenshot("set-password-done", page=own_browser)
 
-        log_in_to_admin(own_browser, sam.email, NEW_PASSWORD)
+        # Staff set up MFA through the API before the admin site lets them in.
+        recovery_codes = _enroll_through_the_api(live_server.url, sam.email, NEW_PASSWORD)
+        log_in_to_admin(own_browser, sam.email, NEW_PASSWORD, otp_token=recovery_codes[0])
     assert not problems, f"the browser reported problems: {problems}"
+
+
+def _enroll_through_the_api(base_url: str, email: str, password: str) -> list[str]:
+    """What a new member of staff does first: log in, set up an authenticator app, confirm it."""
+    tokens = requests.post(f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=30)
+    bearer = {"Authorization": f"Bearer {tokens.json()['access']}"}
+    uri = requests.post(f"{base_url}/api/v1/auth/mfa/totp", headers=bearer, timeout=30).json()["otpauth_uri"]
+    confirmed = requests.post(
+        f"{base_url}/api/v1/auth/mfa/totp/confirm",
+        json={"code": code_from_otpauth_uri(uri)},
+        headers=bearer,
+        timeout=30,
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed.json()["recovery_codes"]

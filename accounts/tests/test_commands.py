@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, totp_code
 from audit.models import Action, AuditEvent
 from conftest import manage, this_runs_database_url
 
@@ -392,7 +392,25 @@ def test_demo_admin_creates_an_admin_when_debug_is_on(settings, api_client):
     password = re.search(r"password:\s+(\S+)", output).group(1)
     response = login(api_client, password, email="demo.admin@example.com")
     assert response.status_code == 200
-    assert response.json()["role"] == "admin"
+    assert response.json()["mfa_required"] is True  # it has MFA, as staff must
+
+
+@pytest.mark.django_db
+def test_demo_admin_prints_its_totp_secret_with_which_it_signs_in_to_the_admin_site(settings):
+    settings.DEBUG = True
+    output = run_command("demo_admin")
+    password = re.search(r"password:\s+(\S+)", output).group(1)
+    secret = re.search(r"TOTP secret:\s+([A-Z2-7]+)", output).group(1)
+    uri = re.search(r"otpauth URI:\s+(\S+)", output).group(1)
+    admin = User.objects.get(email="demo.admin@example.com")
+    assert f"secret={secret}" in uri
+
+    client = Client()
+    client.post(ADMIN_LOGIN, {"username": admin.email, "password": password, "otp_token": totp_code(admin)})
+
+    assert client.get(f"/{django_settings.ADMIN_URL}").status_code == 200
+    again = run_command("demo_admin")
+    assert f"TOTP secret:    {secret}" in again  # the same device, printed again
 
 
 DEMO_PASSWORD_LINE = re.compile(r"password:\s+(\S+)  \(new")

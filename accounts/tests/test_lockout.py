@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts import lockout
 from accounts.services import lockout_clear
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, totp_code
 from bankapi.errors import AccountLockedError
 
 LOGIN = "/api/v1/auth/login"
@@ -163,7 +163,10 @@ def test_admin_site_login_goes_through_the_lockout(admin_user):
 def test_admin_site_login_by_email_lets_an_active_admin_in(admin_user):
     client = Client()
 
-    response = client.post(f"/{settings.ADMIN_URL}login/", {"username": admin_user.email, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        f"/{settings.ADMIN_URL}login/",
+        {"username": admin_user.email, "password": DEFAULT_PASSWORD, "otp_token": totp_code(admin_user)},
+    )
 
     assert response.status_code == 302
     assert client.get(f"/{settings.ADMIN_URL}").status_code == 200

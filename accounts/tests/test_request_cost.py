@@ -15,6 +15,7 @@ import redis.connection
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 
+from accounts.tests.factories import UserFactory
 from bankapi.warmup import call_wsgi, wsgi_environ
 from conftest import login
 
@@ -73,6 +74,32 @@ def test_a_profile_read_is_one_sql_statement_and_one_redis_round_trip(
     assert status == "200 OK"
     assert customer.account_number.encode() in body
     assert (counter.sql_statements, counter.redis_round_trips) == (1, 1)
+
+
+def test_an_admin_with_mfa_reads_the_profile_at_the_same_cost(persistent_connection, admin_user, api_client, counter):
+    token = login(api_client, admin_user)["access"]
+    handler = WSGIHandler()
+    serve(handler, "/api/v1/profile", token)
+    counter.sql_statements = counter.redis_round_trips = 0
+
+    status, _ = serve(handler, "/api/v1/profile", token)
+
+    assert status == "200 OK"
+    assert (counter.sql_statements, counter.redis_round_trips) == (1, 1)
+
+
+def test_confining_staff_without_mfa_costs_no_query(persistent_connection, api_client, counter):
+    auditor = UserFactory(role="auditor", mfa=False)
+    token = login(api_client, auditor)["access"]
+    handler = WSGIHandler()
+    serve(handler, "/api/v1/profile", token)
+    counter.sql_statements = counter.redis_round_trips = 0
+
+    status, body = serve(handler, "/api/v1/profile", token)
+
+    assert status == "403 Forbidden"
+    assert b"mfa_enrollment_required" in body
+    assert counter.sql_statements == 1  # the user's row, read for the token anyway
 
 
 def test_a_health_check_touches_neither_the_database_nor_redis(persistent_connection, counter):

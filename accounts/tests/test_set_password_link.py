@@ -22,7 +22,7 @@ from django.utils.html import strip_tags
 from accounts.models import Role, Status, User
 from accounts.services import set_password_link_issue
 from accounts.set_password_links import set_password_link_path, set_password_link_tokens
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, give_mfa, totp_code
 from audit.models import Action, AuditEvent
 
 ADMIN = f"/{settings.ADMIN_URL}"
@@ -75,8 +75,11 @@ def set_password(path: str, password: str = NEW_PASSWORD, confirmation: str | No
 
 
 def admin_login(user: User, password: str = NEW_PASSWORD) -> bool:
+    """Whether `user` gets into the admin site with `password` (having set up MFA, as staff must first)."""
+    if not user.has_mfa:
+        give_mfa(user)
     client = Client()
-    client.post(LOGIN, {"username": user.email, "password": password})
+    client.post(LOGIN, {"username": user.email, "password": password, "otp_token": totp_code(user)})
     return client.get(ADMIN).status_code == 200
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils.html import strip_tags
 
 from accounts.models import Role, User
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, admin_site_login, totp_code
 from audit.models import Action, AuditEvent
 from customers.tests.admin_forms import form_data
 
@@ -60,7 +60,9 @@ def test_a_wrong_password_is_refused_with_what_is_true_of_the_fields(admin_user)
 def test_the_refusal_holds_that_the_emails_case_does_not_matter(admin_user):
     client = Client()
 
-    response = client.post(LOGIN, {"username": admin_user.email.upper(), "password": DEFAULT_PASSWORD})
+    response = client.post(
+        LOGIN, {"username": admin_user.email.upper(), "password": DEFAULT_PASSWORD, "otp_token": totp_code(admin_user)}
+    )
 
     assert response.status_code == 302
     assert client.get(ADMIN).status_code == 200
@@ -187,8 +189,7 @@ def test_the_staff_members_page_is_titled_with_the_display_name(admin_site):
 def test_the_admin_site_greets_staff_by_name_not_by_account_number(admin_user):
     admin_user.first_name, admin_user.last_name = "Grace", "Hopper"
     admin_user.save(update_fields=["first_name", "last_name"])
-    client = Client()
-    client.force_login(admin_user)
+    client = admin_site_login(Client(), admin_user)
 
     header = client.get(f"/{settings.ADMIN_URL}").content.decode()
 

@@ -19,7 +19,7 @@ from django.test import Client
 
 from accounts.models import Role, Status, User
 from accounts.services import lockout_clear, user_create
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, registration_body
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, registration_body, totp_code
 from audit.models import Action, AuditEvent, Outcome
 from conftest import login
 from customers import services as customer_services
@@ -186,7 +186,9 @@ def test_admin_site_login_writes_login_succeeded(admin_user):
     client = Client()
 
     response = client.post(
-        ADMIN_LOGIN, {"username": admin_user.email, "password": DEFAULT_PASSWORD}, HTTP_X_REQUEST_ID="admin-in"
+        ADMIN_LOGIN,
+        {"username": admin_user.email, "password": DEFAULT_PASSWORD, "otp_token": totp_code(admin_user)},
+        HTTP_X_REQUEST_ID="admin-in",
     )
 
     assert response.status_code == 302

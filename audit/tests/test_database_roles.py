@@ -27,6 +27,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from accounts.models import User
+from accounts.tests.factories import code_from_otpauth_uri
 from bankapi.database_roles import grant_application_role
 from conftest import PROJECT_DIR, live_server_environment, manage, this_runs_database_url
 
@@ -369,6 +370,11 @@ def test_the_api_and_the_commands_work_as_the_app_role(live_server_factory, app_
     admin_email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
     command("create_staff", admin_email, "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     admin = call("post", "/api/v1/auth/login", 200, email=admin_email, password=PASSWORD)["access"]
+    # Staff must set up MFA (django-otp's tables) before anything else.
+    uri = call("post", "/api/v1/auth/mfa/totp", 200, admin)["otpauth_uri"]
+    codes = call("post", "/api/v1/auth/mfa/totp/confirm", 200, admin, code=code_from_otpauth_uri(uri))["recovery_codes"]
+    mfa_token = call("post", "/api/v1/auth/login", 200, email=admin_email, password=PASSWORD)["mfa_token"]
+    admin = call("post", "/api/v1/auth/mfa/verify", 200, mfa_token=mfa_token, code=codes[0])["access"]
     created = call(
         "post", "/api/v1/customers", 201, admin, email=f"grace-{uuid.uuid4().hex[:8]}@example.com",
         first_name="Grace", last_name="Hopper",
@@ -380,7 +386,7 @@ def test_the_api_and_the_commands_work_as_the_app_role(live_server_factory, app_
     events = call("get", "/api/v1/audit-events?page_size=200", 200, admin)["results"]
     assert {
         "register", "login_succeeded", "login_failed", "lockout", "unlock", "password_changed", "logout",
-        "customer_created", "customer_updated", "customer_closed",
+        "customer_created", "customer_updated", "customer_closed", "mfa_enrolled",
     } <= {event["action"] for event in events}  # fmt: skip
 
     # The other operators' commands.
@@ -389,3 +395,4 @@ def test_the_api_and_the_commands_work_as_the_app_role(live_server_factory, app_
     assert User.objects.count() == before + 50
     command("check_health")
     command("flushexpiredtokens")
+    command("reset_mfa", admin_email)

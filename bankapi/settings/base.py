@@ -214,6 +214,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "bankapi.middleware.AdminAuthenticationMiddleware",
+    "bankapi.middleware.AdminOTPMiddleware",  # the admin site needs a session verified by a TOTP code
     "bankapi.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "monitoring.middleware.PrometheusAfterMiddleware",  # django-prometheus, labelled children cached
@@ -347,6 +348,19 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.BankAccessToken",),
     "CHECK_USER_IS_ACTIVE": True,
 }
+
+# MFA (django-otp: TOTP devices, and static devices for recovery codes)
+# ------------------------------------------------------------------------------
+# https://django-otp-official.readthedocs.io/en/stable/overview.html
+# How long the `mfa_token` of a password step may be exchanged at /api/v1/auth/mfa/verify.
+MFA_TOKEN_SECONDS = env.int("MFA_TOKEN_SECONDS", default=300)
+MFA_RECOVERY_CODES = 10
+# The name an authenticator app shows beside the account (the otpauth URI's issuer).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Bank API")
+# Wrong codes count toward the account's lockout (accounts.lockout), as wrong passwords do; apart
+# from it a right code always succeeds, so django-otp's own growing delays are off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # THIRD-PARTY APPS (django-oauth-toolkit, under /oauth/; see docs/oauth.md)
 # ------------------------------------------------------------------------------

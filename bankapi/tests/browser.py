@@ -217,14 +217,30 @@ def admin_path(name: str = "index", *args: object) -> str:
     return reverse(f"admin:{name}", args=args)
 
 
-def log_in_to_admin(page: Page, email: str, password: str, *, before_submit: Callable[[], None] | None = None) -> None:
-    """Log in on the admin site's login form with an email, as staff do; `before_submit` may take a screenshot."""
+def log_in_to_admin(
+    page: Page,
+    email: str,
+    password: str,
+    *,
+    otp_token: str | None = None,
+    before_submit: Callable[[], None] | None = None,
+) -> None:
+    """
+    Log in on the admin site's login form with an email, as staff do: the password, and `otp_token`
+    (a recovery code, say), by default the current code of their authenticator (computed from their
+    TOTP device, as the app would show it). `before_submit` may take a screenshot.
+    """
+    # Imported here: this plugin is loaded before Django's apps are.
+    from accounts.selectors import user_get_by_login_identifier
+    from accounts.tests.factories import totp_code
+
     page.goto(admin_path())
     expect(page).to_have_url(re.compile(re.escape(admin_path("login")) + r"\?next="))
     username = page.locator("input[name=username]")
     username.fill(email)
     expect(username).to_have_value(email)  # the box takes a whole email
     page.locator("input[name=password]").fill(password)
+    page.locator("input[name=otp_token]").fill(otp_token or totp_code(user_get_by_login_identifier(email)))
     if before_submit is not None:
         before_submit()
     page.get_by_role("button", name="Log in").click()

@@ -18,7 +18,7 @@ from django.urls import clear_url_caches
 import bankapi.urls
 from accounts.models import Role, Status, User
 from accounts.services import EDITABLE_FIELDS
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, totp_code
 from audit.models import Action, AuditEvent, Outcome
 from bankapi.errors import ConflictError
 from conftest import wait_for_fresh_rate_window
@@ -128,7 +128,10 @@ def test_an_admin_demoted_during_a_session_loses_access_at_once(admin_site, admi
 def test_real_login_of_an_active_admin_by_account_number(admin_user):
     client = Client()
 
-    response = client.post(LOGIN, {"username": admin_user.account_number, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        LOGIN,
+        {"username": admin_user.account_number, "password": DEFAULT_PASSWORD, "otp_token": totp_code(admin_user)},
+    )
 
     assert response.status_code == 302
     assert client.get(ADMIN).status_code == 200
@@ -191,7 +194,10 @@ def test_admin_url_setting_leaves_nothing_at_the_default_path(back_office, admin
 def test_admin_url_setting_moves_the_login_too(back_office, admin_user):
     client = Client()
 
-    response = client.post(f"{back_office}login/", {"username": admin_user.email, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        f"{back_office}login/",
+        {"username": admin_user.email, "password": DEFAULT_PASSWORD, "otp_token": totp_code(admin_user)},
+    )
 
     assert response.status_code == 302
     assert client.get(back_office).status_code == 200

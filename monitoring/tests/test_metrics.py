@@ -13,7 +13,7 @@ from django.test import Client
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, totp_code
 from conftest import assert_problem, wait_for_fresh_rate_window
 
 LOGIN = "/api/v1/auth/login"
@@ -181,7 +181,8 @@ def test_admin_site_login_counts_as_a_success(admin_user):
     before = login_outcomes()
 
     response = Client().post(
-        f"/{settings.ADMIN_URL}login/", {"username": admin_user.email, "password": DEFAULT_PASSWORD}
+        f"/{settings.ADMIN_URL}login/",
+        {"username": admin_user.email, "password": DEFAULT_PASSWORD, "otp_token": totp_code(admin_user)},
     )
 
     assert response.status_code == 302

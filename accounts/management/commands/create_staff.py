@@ -62,3 +62,8 @@ class Command(BaseCommand):
         self.stdout.write(f"created {role} {user.email}{named} with account number {user.account_number}")
         if not password_stdin:
             self.stdout.write(f"password (shown once): {password}")
+        self.stdout.write(
+            "they must set up two-factor authentication at first login: until they enroll (POST "
+            "/api/v1/auth/mfa/totp, then /api/v1/auth/mfa/totp/confirm) every other endpoint answers "
+            "403 mfa_enrollment_required, and the admin site needs its code"
+        )
