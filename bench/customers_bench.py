@@ -50,6 +50,8 @@ import requests
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
+import staff_mfa  # noqa: E402 - bench/, beside this script
+
 from deploy.processes import Server, StartError, free_port, start_gunicorn  # noqa: E402
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -269,6 +271,7 @@ def staff_session(server: Server, env: dict[str, str]) -> requests.Session:
     if not match:
         sys.exit(f"create_staff printed no password: {output!r}")
     token = login(server, email, match.group(1))
+    staff_mfa.enroll_staff(server.url, token)
     probe = requests.get(server.url + CUSTOMERS, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
     expect(probe, 200, f"GET {CUSTOMERS}")
     session = requests.Session()

@@ -1,0 +1,49 @@
+"""
+Staff must set up MFA before the API serves them anything else (docs/mfa.md). This is what the
+benchmarks' admin and auditor do after their first login, as a person with an authenticator app
+would: start enrollment, and confirm it with the code the otpauth URI gives now. Their access token
+then works everywhere their role allows.
+"""
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlparse
+
+from django_otp.oath import totp  # RFC 6238; the module needs no Django settings
+
+ENROLL = "/api/v1/auth/mfa/totp"
+CONFIRM = "/api/v1/auth/mfa/totp/confirm"
+
+
+def code_from_otpauth_uri(uri: str) -> str:
+    secret = parse_qs(urlparse(uri).query)["secret"][0]
+    return f"{totp(base64.b32decode(secret + '=' * (-len(secret) % 8))):06d}"
+
+
+def _post(url: str, body: dict | None, headers: Mapping[str, str]) -> dict:
+    request = urllib.request.Request(  # noqa: S310 - the benchmark's own server
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={**headers, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return json.load(response)
+
+
+def enroll_staff(base_url: str, access_token: str, headers: Mapping[str, str] | None = None) -> None:
+    """
+    Set up MFA for the staff member whose token this is. A revision without MFA (compare_revisions'
+    base) answers 404 at the enrollment endpoint: nothing to do there.
+    """
+    headers = {**(headers or {}), "Authorization": f"Bearer {access_token}"}
+    try:
+        uri = _post(base_url + ENROLL, None, headers)["otpauth_uri"]
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return
+        raise
+    _post(base_url + CONFIRM, {"code": code_from_otpauth_uri(uri)}, headers)
