@@ -47,7 +47,14 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
         label="Authenticator code",
         required=False,
         help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "maxlength": 32}),
+        # Sized as Django's login.css sizes the user name and password boxes above it.
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "maxlength": 32,
+                "style": "padding: 8px; width: 100%; box-sizing: border-box;",
+            }
+        ),
     )
 
     error_messages = {
