@@ -10,8 +10,6 @@ from accounts.models import User
 class SignInForm(forms.Form):
     """An email or account number and a password, as the API's login takes them (and a one-time code for MFA)."""
 
-    INVALID = "Enter the email or account number and the password of your account. The email's case does not matter."
-
     username = forms.CharField(
         label="Email or account number",
         max_length=User._meta.get_field("email").max_length,

@@ -17,8 +17,9 @@ from accounts import services as account_services
 from accounts.models import User
 from audit.models import Action
 from audit.services import SYSTEM_ACTOR, audit_record
-from bankapi.errors import NotFoundError
+from bankapi.errors import InvalidOtpError, NotFoundError
 from bankapi.ratelimits import LoginRateThrottle
+from mfa.services import second_factor_check
 from oauth.models import AppScopes
 from oauth.scopes import ALLOWED_CLIENT_TYPES, SCOPES_BY_GRANT
 from oauth.selectors import authorizations_of
@@ -135,17 +136,46 @@ def oauth_app_create(
     return application, secret
 
 
-def sign_in_check(*, request: HttpRequest, identifier: str, password: str) -> User | None:
+class SignInRefused(Exception):
+    """The sign-in form's answer is no: `field` (None for the form as a whole) and the message to show."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+WRONG_CREDENTIALS = (
+    "Enter the email or account number and the password of your account. The email's case does not matter."
+)
+CODE_NEEDED = "Enter the code your authenticator app shows (or one of your recovery codes)."
+WRONG_CODE = "That code is wrong, expired or already used."
+
+
+def sign_in_check(*, request: HttpRequest, identifier: str, password: str, otp_token: str = "") -> User:
     """
-    The authorization pages' sign-in: the API login's own checks, not a copy. The attempt counts
-    in the API login's per-IP bucket (LoginRateThrottle: RATE_LOGIN; 429 `rate_limited`), and the
-    password is checked by the login's credential check (django-axes, the per-account lockout,
-    the hash; failures audited as for the API; 429 `account_locked`). Returns the user, or None
-    for wrong credentials. This wraps accounts.services._check_credentials, which the API login
-    and the password change also call, so that the rule lives in one place.
+    The authorization pages' sign-in, through the API login's own checks, not a copy: the attempt
+    counts in the API login's per-IP bucket (LoginRateThrottle: RATE_LOGIN; 429 `rate_limited`);
+    the password is checked by the login's credential check, accounts.services._check_credentials
+    (django-axes, the per-account lockout, the hash; failures audited as for the API; 429
+    `account_locked`), which this wraps so that the API login, the password change and this page
+    share one rule; and for a user with MFA the code goes through mfa.services.second_factor_check,
+    as the API's second step does (a wrong code counts toward the lockout). Raises SignInRefused
+    for wrong credentials, a missing or wrong code; BankAPIError for a lock, the rate limit or a
+    dependency down.
     """
     LoginRateThrottle().allow_request(request, None)
-    return account_services._check_credentials(request=request, identifier=identifier, password=password)
+    user = account_services._check_credentials(request=request, identifier=identifier, password=password)
+    if user is None:
+        raise SignInRefused(None, WRONG_CREDENTIALS)
+    if user.has_mfa:
+        code = otp_token.strip()
+        if not code:  # the password was right; the backend gave its lockout slot back
+            raise SignInRefused("otp_token", CODE_NEEDED)
+        try:
+            second_factor_check(request=request, user=user, code=code)
+        except InvalidOtpError as exc:
+            raise SignInRefused("otp_token", WRONG_CODE) from exc
+    return user
 
 
 def authorization_record_consent(*, user: User, application: Application, scopes: str) -> None:

@@ -40,8 +40,9 @@ PROFILE_TAG = "profile"
 class SignInView(FormView):
     """
     The sign-in page the authorization endpoint sends an anonymous customer to: an email or
-    account number and a password, under the API login's rate limit and lockout
-    (oauth.services.sign_in_check), then a session for the consent page.
+    account number and a password (and the authenticator's code for a customer with MFA), under
+    the API login's rate limit and lockout (oauth.services.sign_in_check), then a session for the
+    consent page.
     """
 
     template_name = "oauth/sign_in.html"
@@ -67,12 +68,13 @@ class SignInView(FormView):
                 request=self.request,
                 identifier=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data["otp_token"],
             )
+        except services.SignInRefused as refused:
+            form.add_error(refused.field, str(refused))
+            return self.form_invalid(form)
         except BankAPIError as error:  # rate_limited, account_locked, service_unavailable
             return problem_for_error(error)
-        if user is None:
-            form.add_error(None, SignInForm.INVALID)
-            return self.form_invalid(form)
         login(self.request, user)
         return HttpResponseRedirect(self.next_url())
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 
+from accounts.tests.factories import UserFactory, totp_code
 from audit.models import Action, AuditEvent
 from conftest import assert_problem, login, wait_for_fresh_rate_window
 from oauth.tests.conftest import SIGN_IN, authorize_query, pkce_pair
@@ -65,7 +66,7 @@ def test_a_wrong_password_shows_the_form_again_and_is_audited_as_a_failed_login(
     response = sign_in(client, csrf, customer.email, "wrong password entirely")
 
     assert response.status_code == 200
-    assert b"Enter the email or account number and the password" in response.content
+    assert b"Enter the email or account number and the password of your account" in response.content
     assert AuditEvent.objects.filter(action=Action.LOGIN_FAILED, target=customer).count() == 1
     assert "_auth_user_id" not in client.session
 
@@ -115,3 +116,42 @@ def test_sign_in_attempts_count_in_the_api_logins_per_ip_bucket(customer, passwo
 
     assert_problem(response, 429, "rate_limited")
     assert int(response["Retry-After"]) > 0
+
+
+def test_a_customer_with_mfa_signs_in_with_the_authenticators_code(password, app):
+    customer = UserFactory(mfa=True)
+    client, csrf = csrf_client()
+
+    response = sign_in(client, csrf, customer.email, password, otp_token=totp_code(customer))
+
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action=Action.LOGIN_SUCCEEDED, actor=customer).exists()
+    _, challenge = pkce_pair()
+    assert client.get(authorize_query(app, challenge)).status_code == 200
+
+
+def test_a_customer_with_mfa_is_asked_for_the_code_and_no_failure_is_counted(password):
+    customer = UserFactory(mfa=True)
+    client, csrf = csrf_client()
+
+    response = sign_in(client, csrf, customer.email, password)
+
+    assert response.status_code == 200
+    assert b"Enter the code your authenticator app shows" in response.content
+    assert "_auth_user_id" not in client.session
+    assert not AuditEvent.objects.filter(action=Action.LOGIN_FAILED, target=customer).exists()
+
+
+def test_wrong_codes_count_toward_the_lockout_as_wrong_passwords_do(password, settings):
+    customer = UserFactory(mfa=True)
+    client, csrf = csrf_client()
+
+    wrong = [
+        sign_in(client, csrf, customer.email, password, otp_token="000000") for _ in range(settings.LOCKOUT_FAILURES)
+    ]
+    right = sign_in(client, csrf, customer.email, password, otp_token=totp_code(customer))
+
+    assert all(b"That code is wrong, expired or already used." in response.content for response in wrong[:-1])
+    assert AuditEvent.objects.filter(action=Action.LOGIN_FAILED, target=customer).count() == settings.LOCKOUT_FAILURES
+    assert_problem(right, 429, "account_locked")
+    assert "_auth_user_id" not in client.session
