@@ -83,7 +83,8 @@ class ConsentView(dot_views.AuthorizationView):
     """
     The authorization endpoint: django-oauth-toolkit's view with the sign-in page above and a
     consent page of our own (no inline script or style, for the browser pages' CSP). Only
-    customers may authorize apps. An error the request's redirect URI may not be told (an unknown
+    customers may authorize apps, and they are asked every time (an app's `approval_prompt=auto`
+    is ignored: no silent re-approval). An error the request's redirect URI may not be told (an unknown
     client, a redirect URI not registered exactly) is an error page, never a redirect.
     """
 
@@ -93,6 +94,9 @@ class ConsentView(dot_views.AuthorizationView):
         return reverse("oauth-sign-in")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "approval_prompt" in request.GET:  # the customer is asked every time, whatever the app asks
+            request.GET = request.GET.copy()
+            del request.GET["approval_prompt"]
         if request.user.is_authenticated and request.user.role != Role.CUSTOMER:
             response = self.render_to_response(
                 {"error": {"error": "access_denied", "description": "Only customers can authorize apps."}},

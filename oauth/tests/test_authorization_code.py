@@ -379,3 +379,13 @@ def test_the_token_revocation_and_introspection_endpoints_take_no_csrf_token(bro
     revoked = csrf_checked.post(REVOKE, {"token": token.json()["access_token"]}, **basic_auth(app))
 
     assert (token.status_code, introspected.status_code, revoked.status_code) == (200, 200, 200)
+
+
+def test_an_app_cannot_skip_the_consent_page_with_approval_prompt_auto(browser, app):
+    issue_tokens(browser, app)
+    _, challenge = pkce_pair()
+
+    response = browser.get(authorize_query(app, challenge, approval_prompt="auto"))
+
+    assert response.status_code == 200
+    assert b'name="allow"' in response.content
