@@ -3,8 +3,7 @@ Provides authentication by an OAuth access token from /oauth/ (a third-party app
 `Authorization: Bearer` like the service's own JWTs, and held to the scope each view declares.
 """
 
-from typing import Any
-
+from oauth2_provider.models import AccessToken
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -19,6 +18,11 @@ BEARER = "Bearer"
 def is_jwt(token: str) -> bool:
     """A JWT is three base64url parts joined by dots; an OAuth token (oauthlib's) has no dot."""
     return token.count(".") == 2
+
+
+def is_app_token(auth: object) -> bool:
+    """An OAuth access token an app holds for itself (client credentials): no customer behind it."""
+    return isinstance(auth, AccessToken) and auth.user_id is None
 
 
 def required_scope(request: Request) -> str | None:
@@ -40,7 +44,7 @@ class OAuthTokenAuthentication(BaseAuthentication):
     `insufficient_scope`: an OAuth token is good for nothing else. One SQL statement.
     """
 
-    def authenticate(self, request: Request) -> tuple[User | None, Any] | None:
+    def authenticate(self, request: Request) -> tuple[User | None, AccessToken] | None:
         scheme, _, raw_token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme != BEARER or not raw_token or is_jwt(raw_token):
             return None

@@ -9,16 +9,12 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from bankapi.ratelimits import enforce_rate_limit
+from oauth.authentication import is_app_token
 
 
 def app_rate_key(access_token: AccessToken) -> str:
     """The bucket of an app: its client id (public, unique), whichever of its tokens is used."""
     return f"partner:app:{access_token.application.client_id}"
-
-
-def is_app_token(auth: object) -> bool:
-    """An OAuth access token an app holds for itself (client credentials): no customer behind it."""
-    return isinstance(auth, AccessToken) and auth.user_id is None
 
 
 class OAuthAppRateThrottle(BaseThrottle):

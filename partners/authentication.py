@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from oauth.ratelimits import is_app_token
+from oauth.authentication import is_app_token
 from partners.models import PartnerKey
 
 API_KEY_KEYWORD = KeyParser.keyword  # "Api-Key"
