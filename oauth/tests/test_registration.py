@@ -99,15 +99,15 @@ def test_a_client_credentials_app_gets_account_verification_and_a_working_secret
             ["--client-type", "confidential", "--grant", "client-credentials", "--scopes", "profile:read"],
             "may have the scopes",
         ),
-        (["--client-type", "confidential", "--grant", "implicit"], "invalid choice"),
-        (["--client-type", "confidential", "--grant", "password"], "invalid choice"),
-        (["--client-type", "secret", "--grant", "client-credentials"], "invalid choice"),
+        (["--client-type", "confidential", "--grant", "implicit"], "grant must be one of"),
+        (["--client-type", "confidential", "--grant", "password"], "grant must be one of"),
+        (["--client-type", "secret", "--grant", "client-credentials"], "client type must be one of"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_registers_nothing(arguments, message):
     result = manage("create_oauth_app", "Bad App", *arguments)
 
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not Application.objects.exists()

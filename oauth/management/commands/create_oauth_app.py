@@ -25,8 +25,9 @@ class Command(BaseCommand):
             dest="redirect_uris",
             help="an exact redirect URI (https, or http to 127.0.0.1/[::1]); repeat for several",
         )
-        parser.add_argument("--client-type", required=True, choices=ALLOWED_CLIENT_TYPES)
-        parser.add_argument("--grant", required=True, choices=ALLOWED_GRANT_TYPES)
+        # Checked by the service, not argparse: a bad value is one clear line and exit status 1.
+        parser.add_argument("--client-type", required=True, help=" or ".join(ALLOWED_CLIENT_TYPES))
+        parser.add_argument("--grant", required=True, help=" or ".join(ALLOWED_GRANT_TYPES))
         parser.add_argument(
             "--scopes", default=None, help="space-separated scopes (default: every scope the grant can carry)"
         )
