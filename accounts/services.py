@@ -39,6 +39,7 @@ from bankapi.errors import (
     InvalidCredentialsError,
     NotAuthenticatedError,
 )
+from ledger.services import account_open
 
 
 class InvalidRefreshTokenError(Exception):
@@ -72,7 +73,8 @@ def user_create(
     self_registration: bool = False,
 ) -> User:
     """
-    Create a user with a new account number. Every way in calls this: a registration
+    Create a user with a new account number (and, for a customer, the current account of that
+    number, empty). Every way in calls this: a registration
     (`self_registration`, the new customer's own act, audited as `register`), the staff API and the
     admin site (`actor` the member of staff) and management commands (`actor` None: the system),
     audited as `customer_created`. Both events record the new user's fields. Without a password the
@@ -92,6 +94,8 @@ def user_create(
     except IntegrityError as exc:  # the unique constraint on lower(email) decided a race
         raise ConflictError(EMAIL_TAKEN) from exc
     after = {field: getattr(user, field) for field in EDITABLE_FIELDS if getattr(user, field) not in (None, "")}
+    if role == Role.CUSTOMER:
+        account_open(holder=user)
     if self_registration:
         actor = user
     audit_record(

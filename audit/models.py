@@ -35,6 +35,10 @@ class Action(models.TextChoices):
     OAUTH_APP_REGISTERED = "oauth_app_registered"
     OAUTH_APP_AUTHORIZED = "oauth_app_authorized"  # a customer consented to a third-party app
     OAUTH_AUTHORIZATION_REVOKED = "oauth_authorization_revoked"
+    TRANSFER_POSTED = "transfer_posted"
+    DEPOSIT_POSTED = "deposit_posted"
+    WITHDRAWAL_POSTED = "withdrawal_posted"
+    REVERSAL_POSTED = "reversal_posted"
 
 
 class Outcome(models.TextChoices):

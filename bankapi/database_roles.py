@@ -25,7 +25,8 @@ from django.db import connections, transaction
 from psycopg import sql
 
 DATA_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
-# The audit trail can only be read and added to (the triggers refuse changes for every role anyway).
+# The audit trail and the ledger's journal can only be read and added to (their triggers refuse
+# changes for every role anyway).
 APPEND_ONLY_PRIVILEGES = ("SELECT", "INSERT")
 SEQUENCE_PRIVILEGES = ("USAGE", "SELECT")
 # Everything a role can hold on a table or a sequence; what is checked for being too much.
@@ -38,8 +39,9 @@ TABLE_KINDS = ("r", "p", "v", "m", "f")
 
 def append_only_tables() -> set[str]:
     from audit.models import AuditEvent
+    from ledger.models import Entry, JournalTransaction
 
-    return {AuditEvent._meta.db_table}
+    return {AuditEvent._meta.db_table, JournalTransaction._meta.db_table, Entry._meta.db_table}
 
 
 def grant_after_migrate(*, using: str, verbosity: int = 1, stdout=None, **kwargs) -> None:
@@ -51,7 +53,7 @@ def grant_after_migrate(*, using: str, verbosity: int = 1, stdout=None, **kwargs
     if verbosity >= 1 and stdout is not None:
         stdout.write(
             f'Granted role "{role}" the application\'s privileges on {tables} tables '
-            f"(only SELECT and INSERT on the audit trail)."
+            f"(only SELECT and INSERT on the audit trail and the ledger's journal)."
         )
 
 

@@ -274,6 +274,50 @@ class UnsupportedMediaTypeError(BankAPIError):
     documented_by_default = True
 
 
+class IdempotencyKeyRequiredError(BankAPIError):
+    status_code = HTTPStatus.BAD_REQUEST
+    default_code = "idempotency_key_required"
+    title = "Idempotency key required"
+    default_detail = (
+        "Send an Idempotency-Key header (1 to 255 printable ASCII characters) with every request that moves money."
+    )
+    when = "a money-moving POST without a valid `Idempotency-Key` header"
+
+
+class LedgerRefusalError(BankAPIError):
+    """A money movement the ledger refuses: nothing was posted."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class InsufficientFundsError(LedgerRefusalError):
+    default_code = "insufficient_funds"
+    title = "Insufficient funds"
+    default_detail = "The account does not hold enough money for this movement."
+    when = "the account to be debited does not hold enough money"
+
+
+class AccountNotActiveError(LedgerRefusalError):
+    default_code = "account_not_active"
+    title = "Account not active"
+    default_detail = "The account is frozen or closed and cannot be debited."
+    when = "the account to be debited is frozen or closed (a closed account cannot be credited either)"
+
+
+class InvalidDestinationError(LedgerRefusalError):
+    default_code = "invalid_destination"
+    title = "Invalid destination"
+    default_detail = "The destination account does not exist, is closed, or holds another currency."
+    when = "the destination account does not exist, is closed, or holds another currency"
+
+
+class IdempotencyKeyReusedError(LedgerRefusalError):
+    default_code = "idempotency_key_reused"
+    title = "Idempotency key reused"
+    default_detail = "This Idempotency-Key was already used with a different request."
+    when = "the `Idempotency-Key` was already used by this caller with a different request body"
+
+
 class RetryLaterError(BankAPIError):
     """An error that tells the client when to try again (`Retry-After`, in seconds)."""
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("audit.urls")),
     path("api/v1/", include("partners.urls")),
     path("api/v1/", include("mfa.urls")),
+    path("api/v1/", include("ledger.urls")),
     path("", include("oauth.urls")),  # /oauth/… and /.well-known/oauth-authorization-server
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

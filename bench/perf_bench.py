@@ -43,6 +43,12 @@ producing numbers):
     partner    POST /api/v1/partner/account-verification with a partner key made for the run by
                `manage.py create_partner_key` (ours only), each body a seeded active customer's
                account number and name, so every answer is `match`; compared with our profile
+    transfers  POST /api/v1/transfers between TRANSFER_ACCOUNTS registered customers (funded by an
+               admin's deposits through the API), each request customer i paying "0.01" to
+               customer i+1 with its own token and a new Idempotency-Key (ours only); compared with
+               pgbench's built-in TPC-B-like script on the same PostgreSQL in the same run
+               (`pgbench -i -s --pgbench-scale` once into `bankapi_pgbench`, then per round
+               `pgbench -c<connections> -j<threads> -T<duration>`), transfers/s ÷ its tps
     login      POST /api/v1/auth/login (Flask: POST /login), each wrk thread cycling over its own
                slice of the accounts, so no account sees two attempts at once (our lockout refuses
                more than 5); compared with the bcrypt bound: CPUs / seconds for one cost-12 verify
@@ -110,8 +116,8 @@ FLASK_STAMP = FLASK_VENV / ".requirements-sha256"
 OUR_DB, FLASK_DB = "bankapi_perf", "flask_perf"
 FLASK_TABLE = "flask_customers"
 OURS, FLASK = "ours", "Flask"
-SCENARIOS = ("health", "profile", "oauth-profile", "customers", "partner", "login", "tail", "staff")
-COMPARED = ("health", "profile", "oauth-profile", "customers", "partner", "login")  # measured over --rounds rounds
+SCENARIOS = ("health", "profile", "oauth-profile", "customers", "partner", "transfers", "login", "tail", "staff")
+COMPARED = ("health", "profile", "oauth-profile", "customers", "partner", "transfers", "login")  # over --rounds rounds
 TAIL_KEYS = ("health", "profile")
 STAFF_QUERIES = {"first page": "/api/v1/customers", "status=frozen": "/api/v1/customers?status=frozen"}
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -121,6 +127,9 @@ FIGURES = ("req/s", "p50 ms", "p99 ms")  # of each wrk run, in the table
 MIN_LOGIN_ACCOUNTS = 64
 OAUTH_CUSTOMERS = 64  # customers whose OAuth tokens the oauth-profile scenario sends, in turn
 PARTNER_PAYEES = 64  # seeded customers whose names the partner scenario verifies, in turn
+TRANSFER_ACCOUNTS = 64  # registered customers the transfers scenario moves money between, in a ring
+PGBENCH_DB = "bankapi_pgbench"
+PGBENCH_TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)$", re.MULTILINE)
 BCRYPT_COST = 12
 BCRYPT_TIMINGS = 7
 SEED_BATCH = 5000
@@ -137,6 +146,7 @@ local authorizations = $authorizations
 local thread_count = $threads
 local expected_status = $status
 local expected_text = $expect
+local idempotency_prefix = $idempotency_prefix
 
 local threads = {}
 
@@ -158,6 +168,7 @@ function init(args)
   first = math.floor(id * items / thread_count) + 1
   last = math.floor((id + 1) * items / thread_count)
   current = first
+  sent = 0
 end
 
 if #bodies > 0 or #authorizations > 0 then
@@ -165,6 +176,10 @@ if #bodies > 0 or #authorizations > 0 then
     local body = bodies[current]
     if #authorizations > 0 then
       wrk.headers["Authorization"] = authorizations[current]
+    end
+    if idempotency_prefix ~= "" then
+      sent = sent + 1
+      wrk.headers["Idempotency-Key"] = idempotency_prefix .. id .. "-" .. sent
     end
     current = current < last and current + 1 or first
     return wrk.format(nil, nil, nil, body)
@@ -242,6 +257,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded warm-up (default 2)")
     parser.add_argument("--tail-duration", type=int, default=60, help="seconds of the tail runs (default 60)")
     parser.add_argument("--staff-sizes", default="10000,100000,1000000", help="ascending customer counts")
+    parser.add_argument("--pgbench-scale", type=int, default=32, help="pgbench -i scale factor (default 32)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each service (default 2)")
@@ -289,6 +305,7 @@ class Target:
     bodies: list[str] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)  # sent as bearer tokens, one per request, in turn
     status: int = 200
+    idempotent: bool = False  # each request sends a new Idempotency-Key
 
 
 @dataclass
@@ -428,6 +445,27 @@ def oauth_access_tokens(service: Service, env: dict[str, str], accounts: list[st
         )
 
 
+def transfers_target(service: Service, admin: str, accounts: list[str], password: str) -> Target:
+    """Customers in a ring, each funded by an admin's deposit, each paying the next with its own token."""
+    print(f"{OURS}: funding {len(accounts)} accounts and logging their customers in ...", flush=True)
+
+    def fund(number: str) -> str:
+        headers = {**service.headers, "Authorization": f"Bearer {admin}", "Idempotency-Key": f"fund-{uuid.uuid4()}"}
+        url = f"{service.server.url}/api/v1/accounts/{number}/deposits"
+        response = requests.post(url, json={"amount": "1000000.00"}, headers=headers, timeout=customers_bench.TIMEOUT)
+        customers_bench.expect(response, 201, f"{OURS} deposit into {number}")
+        return access_token(service, {"account_number": number, "password": password})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tokens = list(pool.map(fund, accounts))
+    ring = accounts[1:] + accounts[:1]
+    bodies = [
+        json.dumps({"from_account": payer, "to_account": payee, "amount": "0.01", "reference": "bench"})
+        for payer, payee in zip(accounts, ring, strict=True)
+    ]
+    return Target("/api/v1/transfers", '"posted"', bodies=bodies, tokens=tokens, status=201, idempotent=True)
+
+
 def payees(database_url: str, count: int) -> list[str]:
     """Verification bodies of `count` random seeded active customers, each with their own name (a `match`)."""
     with psycopg.connect(database_url) as conn:
@@ -447,6 +485,7 @@ def our_targets(args: argparse.Namespace, service: Service, env: dict[str, str])
     count = max(
         args.login_accounts if "login" in args.scenarios else 1,
         OAUTH_CUSTOMERS if "oauth-profile" in args.scenarios else 1,
+        TRANSFER_ACCOUNTS if "transfers" in args.scenarios else 1,
     )
     print(f"{OURS}: registering {count} customer{'s' if count > 1 else ''} ...", flush=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -461,7 +500,7 @@ def our_targets(args: argparse.Namespace, service: Service, env: dict[str, str])
             bodies=[json.dumps({"account_number": number, "password": password}) for number in accounts],
         ),
     }
-    if {"customers", "staff"} & set(args.scenarios):
+    if {"customers", "staff", "transfers"} & set(args.scenarios):
         admin = admin_token(service, env)
         targets["customers"] = Target("/api/v1/customers", '"results"', token=admin)
         for query, path in STAFF_QUERIES.items():
@@ -470,6 +509,8 @@ def our_targets(args: argparse.Namespace, service: Service, env: dict[str, str])
         targets["oauth-profile"] = Target(
             "/api/v1/profile", '"account_number"', tokens=oauth_access_tokens(service, env, accounts, password)
         )
+    if "transfers" in args.scenarios:
+        targets["transfers"] = transfers_target(service, admin, accounts[:TRANSFER_ACCOUNTS], password)
     if "partner" in args.scenarios:
         bodies = payees(env["DATABASE_URL"], PARTNER_PAYEES)
         targets["partner"] = Target(PARTNER_PATH, '"match"', api_key=partner_key(env), bodies=bodies)
@@ -615,6 +656,8 @@ def wrk_script(run: Run, service: Service, target: Target, label: str) -> Path:
         threads=run.args.threads,
         status=target.status,
         expect=lua_string(target.expect),
+        # New for every run (warm-ups and rounds too), so that no request replays an earlier one.
+        idempotency_prefix=lua_string(f"bench-{uuid.uuid4().hex[:12]}-" if target.idempotent else ""),
         sample_chars=SAMPLE_CHARS,
     )
     path = run.temp / (slug(f"{service.name} {label}") + ".lua")
@@ -724,6 +767,36 @@ def compare(run: Run, services: list[Service], scenario: str) -> dict[str, list[
     return rounds
 
 
+def pgbench_binary() -> str | None:
+    """pgbench on PATH, else the newest PostgreSQL's own (Debian keeps it out of PATH)."""
+    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"), key=lambda path: int(path.parts[-3]))
+    return shutil.which("pgbench") or (str(installed[-1]) if installed else None)
+
+
+def pgbench(run: Run, server: str) -> list[dict]:
+    """
+    pgbench's built-in TPC-B-like transaction (three UPDATEs, a SELECT and an INSERT: a bank
+    transfer's work in plain SQL) on the same PostgreSQL, --rounds runs with the transfers' wrk
+    connections, threads and duration: the bound our transfers are compared with.
+    """
+    database_url = customers_bench.prepare_database(server, PGBENCH_DB, reuse=False)
+    binary = pgbench_binary()
+    print(f"  pgbench -i -s {run.args.pgbench_scale} ...", flush=True)
+    subprocess.run(
+        [binary, "-i", "-q", "-s", str(run.args.pgbench_scale), database_url], check=True, capture_output=True
+    )
+    rounds = []
+    for _ in range(run.args.rounds):
+        command = [binary, f"-c{run.args.connections}", f"-j{run.args.threads}", f"-T{run.args.duration}", database_url]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        match = PGBENCH_TPS.search(result.stdout)
+        if result.returncode != 0 or match is None:
+            sys.exit(f"pgbench failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        rounds.append({"tps": float(match.group(1)), "command": shlex.join(command[:-1])})
+        print(f"  pgbench TPC-B-like        {float(match.group(1)):>10,.1f} tps", flush=True)
+    return rounds
+
+
 def bcrypt_bound() -> dict:
     """How many cost-12 bcrypt verifies per second this machine's CPUs can do at most."""
     password = secrets.token_urlsafe(15).encode()
@@ -774,6 +847,8 @@ def run_scenarios(run: Run, ours: Service, flask: Service | None, env: dict[str,
         if scenario == "login":
             results["bcrypt"] = bcrypt_bound()
         results["rounds"][scenario] = compare(run, services, scenario)
+        if scenario == "transfers":
+            results["pgbench"] = pgbench(run, customers_bench.server_url(None))
     if "tail" in run.args.scenarios:
         print(f"tail ({run.args.tail_duration} s):", flush=True)
         results["tail"] = tail(run, services)
@@ -906,6 +981,19 @@ def login_rows(results: dict) -> list[Row]:
     ]
 
 
+def transfer_rows(results: dict) -> list[Row]:
+    """Transfers/s against pgbench's TPC-B-like tps on the same PostgreSQL (issue 11's goal)."""
+    if "pgbench" not in results:
+        return []
+    tps = statistics.median(round_["tps"] for round_ in results["pgbench"])
+    ours = median_of(results["rounds"]["transfers"][OURS], "req/s")
+    command = results["pgbench"][0]["command"]
+    return [
+        Row("transfers", f"pgbench TPC-B-like tps (median; {command})", tps),
+        Row("transfers", "transfers/s ÷ pgbench tps", ratio(ours, tps), None, ratio(ours, tps), "ours", Goal("≥", 0.5)),
+    ]
+
+
 def tail_rows(results: dict, seconds: int) -> list[Row]:
     rows = []
     for key, by_service in results.get("tail", {}).items():
@@ -977,6 +1065,7 @@ def report(args: argparse.Namespace, facts: dict[str, str], results: dict, rows:
 def all_rows(args: argparse.Namespace, results: dict) -> list[Row]:
     return (
         round_rows(results, args.rounds)
+        + transfer_rows(results)
         + login_rows(results)
         + tail_rows(results, args.tail_duration)
         + staff_rows(results)
@@ -1089,6 +1178,8 @@ def check_tools(args: argparse.Namespace) -> None:
     install = "install requirements-bench.txt (`make bench` does)"
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (`make bench` does)")
+    if "transfers" in args.scenarios and pgbench_binary() is None:
+        sys.exit("the transfers scenario needs pgbench, which comes with PostgreSQL's server package")
     if args.flamegraph and not (VENV_BIN / "py-spy").is_file():
         sys.exit(f"--flamegraph needs py-spy in {VENV_BIN}: {install}")
     if args.plots and importlib.util.find_spec("matplotlib") is None:

@@ -15,6 +15,7 @@ from accounts.services import EDITABLE_FIELDS, EMAIL_TAKEN, user_revoke_tokens
 from audit.models import Action
 from audit.services import audit_record, field_changes
 from bankapi.errors import ConflictError, PreconditionFailedError
+from ledger.services import account_close_check, account_open_if_missing
 
 
 def customer_etag(customer: User) -> str:
@@ -55,11 +56,14 @@ def customer_update(*, actor: User, customer: User, changes: dict[str, Any], if_
     """
     Change a customer's editable fields. With `if_match`, the change applies only to the version
     the client last saw (412 otherwise); without it, the last write wins. A change of role or a
-    status other than active revokes the customer's tokens.
+    status other than active revokes the customer's tokens. A customer whose account holds money
+    cannot be closed (409) until it is paid out.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if changes.get("status") == Status.CLOSED and customer.status != Status.CLOSED:
+        account_close_check(holder=customer)  # the account first: the order movements lock in
     locked = _lock_for_change(customer, guards_admins="role" in changes or "status" in changes)
     if if_match is not None and not _if_match_satisfied(if_match, locked):
         raise PreconditionFailedError()
@@ -88,6 +92,8 @@ def customer_update(*, actor: User, customer: User, changes: dict[str, Any], if_
     )
     if "role" in diff or ("status" in diff and changes["status"] != Status.ACTIVE):
         user_revoke_tokens(user=locked, actor=actor)
+    if "role" in diff:
+        account_open_if_missing(holder=locked)
     return locked
 
 

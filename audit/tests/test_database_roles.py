@@ -32,6 +32,8 @@ from bankapi.database_roles import grant_application_role
 from conftest import PROJECT_DIR, live_server_environment, manage, this_runs_database_url
 
 AUDIT_TABLE = "audit_auditevent"  # spelt out in the SQL below
+# What the app role may only read and add to: the audit trail and the ledger's journal.
+APPEND_ONLY_TABLES = {AUDIT_TABLE, "ledger_journaltransaction", "ledger_entry"}
 AUDIT_TRIGGERS = {"audit_event_no_update_or_delete", "audit_event_no_truncate"}
 DATA_PRIVILEGES = {"SELECT", "INSERT", "UPDATE", "DELETE"}
 TABLE_PRIVILEGES = [*sorted(DATA_PRIVILEGES), "TRUNCATE", "REFERENCES", "TRIGGER"]
@@ -164,6 +166,13 @@ def test_the_app_role_cannot_change_or_unguard_the_audit_trail(transactional_db,
     assert audit_triggers() == dict.fromkeys(AUDIT_TRIGGERS, "O")
 
 
+@pytest.mark.parametrize("table", ["ledger_entry", "ledger_journaltransaction"])
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET id = id", "DELETE FROM {table}", "TRUNCATE {table} CASCADE"])
+def test_the_app_role_cannot_change_the_ledgers_journal(transactional_db, app_role, table, statement):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        as_role(app_role, statement.format(table=table))
+
+
 def test_the_app_role_may_read_and_append_audit_events(transactional_db, app_role):
     event_id = append_event_as(app_role)
 
@@ -179,7 +188,7 @@ def test_the_app_role_reads_and_writes_every_other_table_and_holds_nothing_else(
         tables
     )
     for table in tables:
-        expected = {"SELECT", "INSERT"} if table == AUDIT_TABLE else DATA_PRIVILEGES
+        expected = {"SELECT", "INSERT"} if table in APPEND_ONLY_TABLES else DATA_PRIVILEGES
         assert privileges(app_role.name, table) == expected, table
     assert privileges(app_role.name, "django_migrations") == set()
 
@@ -381,12 +390,41 @@ def test_the_api_and_the_commands_work_as_the_app_role(live_server_factory, app_
     )  # fmt: skip
     path = f"/api/v1/customers/{created['account_number']}"
     assert call("patch", path, 200, admin, last_name="Murray")["last_name"] == "Murray"
+
+    # Money (the ledger's journal, which the role may only append to, its guards and idempotency keys):
+    # cash in, a transfer to the registered customer, a reversal, cash out; then the account is empty
+    # and its customer may be closed.
+    def move(path: str, expected: int, token: str, key: str, **body) -> dict:
+        response = session.post(
+            server.url + path,
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            timeout=60,
+        )
+        assert response.status_code == expected, f"POST {path}: {response.text}\n{server.log()}"
+        return response.json()
+
+    grace = created["account_number"]
+    move(f"/api/v1/accounts/{grace}/deposits", 201, admin, "cash-in", amount="100.00")
+    transfer = move(
+        "/api/v1/transfers",
+        201,
+        admin,
+        "pay-ada",
+        from_account=grace,
+        to_account=registered["account_number"],
+        amount="40",
+    )
+    move(f"/api/v1/transfers/{transfer['id']}/reverse", 201, admin, "undo")
+    move(f"/api/v1/accounts/{grace}/withdrawals", 201, admin, "cash-out", amount="100.00")
+    assert call("get", f"/api/v1/accounts/{grace}/transactions", 200, admin)["results"][0]["balance_after"] == "0.00"
     call("delete", path, 204, admin)
 
     events = call("get", "/api/v1/audit-events?page_size=200", 200, admin)["results"]
     assert {
         "register", "login_succeeded", "login_failed", "lockout", "unlock", "password_changed", "logout",
         "customer_created", "customer_updated", "customer_closed", "mfa_enrolled",
+        "deposit_posted", "transfer_posted", "reversal_posted", "withdrawal_posted",
     } <= {event["action"] for event in events}  # fmt: skip
 
     # The other operators' commands.
@@ -395,4 +433,6 @@ def test_the_api_and_the_commands_work_as_the_app_role(live_server_factory, app_
     assert User.objects.count() == before + 50
     command("check_health")
     command("flushexpiredtokens")
+    command("verify_ledger")
+    command("purge_idempotency_keys")
     command("reset_mfa", admin_email)

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.core import RESERVED_ATTRS
 
 from bankapi.configuration import Env, unsupported_database_scheme
+from ledger.currencies import MINOR_UNITS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -160,6 +161,7 @@ INSTALLED_APPS = [
     "mfa",
     "oauth2_provider",
     "oauth",
+    "ledger",
 ]
 
 # AUTHENTICATION
@@ -445,7 +447,16 @@ RATE_REGISTER = env.rate("RATE_REGISTER", default="10/h")
 RATE_USER = env.rate("RATE_USER", default="300/m")
 RATE_PARTNER = env.rate("RATE_PARTNER", default="60/m")
 
+# LEDGER (ledger/: accounts, movements, idempotency keys)
+# ------------------------------------------------------------------------------
+# The currency of new accounts: an ISO 4217 code whose minor units the ledger knows.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
+if DEFAULT_CURRENCY not in MINOR_UNITS:
+    raise ImproperlyConfigured(f"DEFAULT_CURRENCY must be one of {', '.join(sorted(MINOR_UNITS))}.")
+# How long an outcome stays replayable under its Idempotency-Key (the contract: at least 24 hours),
+# and how long a duplicate waits for the first request with its key before it is 409 `conflict`.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=10)
 
 # OPENAPI SCHEMA (drf-spectacular): /api/schema and /api/docs
 # ------------------------------------------------------------------------------

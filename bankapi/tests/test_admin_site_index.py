@@ -42,6 +42,9 @@ def test_the_index_offers_what_staff_work_with(admin_site):
         "AccessFailureLog",
         "PartnerKey",
         "Application",
+        "Account",
+        "JournalTransaction",
+        "Entry",
     }
 
 

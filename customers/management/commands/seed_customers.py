@@ -30,6 +30,7 @@ from faker import Faker
 from accounts.account_numbers import generate_account_number
 from accounts.models import Role, Status, User
 from accounts.validators import normalize_name, validate_name
+from ledger.services import accounts_open_in_bulk
 
 DEFAULT_BATCH_SIZE = 5000
 MAX_BATCH_SIZE = 50_000
@@ -264,6 +265,7 @@ class Command(BaseCommand):
                 try:
                     with transaction.atomic():
                         User.objects.bulk_create(users, batch_size=len(users))
+                        accounts_open_in_bulk(holders=users)
                     return
                 except IntegrityError as exc:
                     if attempt == BATCH_ATTEMPTS - 1:
