@@ -16,6 +16,7 @@ from django_otp.oath import totp  # RFC 6238; the module needs no Django setting
 
 ENROLL = "/api/v1/auth/mfa/totp"
 CONFIRM = "/api/v1/auth/mfa/totp/confirm"
+VERIFY = "/api/v1/auth/mfa/verify"
 
 
 def code_from_otpauth_uri(uri: str) -> str:
@@ -34,16 +35,22 @@ def _post(url: str, body: dict | None, headers: Mapping[str, str]) -> dict:
         return json.load(response)
 
 
-def enroll_staff(base_url: str, access_token: str, headers: Mapping[str, str] | None = None) -> None:
+def enroll_staff(base_url: str, access_token: str, headers: Mapping[str, str] | None = None) -> list[str]:
     """
-    Set up MFA for the staff member whose token this is. A revision without MFA (compare_revisions'
-    base) answers 404 at the enrollment endpoint: nothing to do there.
+    Set up MFA for the staff member whose token this is; returns the recovery codes, for later
+    logins (one each). A revision without MFA (compare_revisions' base) answers 404 at the
+    enrollment endpoint: nothing to do there, and no codes.
     """
     headers = {**(headers or {}), "Authorization": f"Bearer {access_token}"}
     try:
         uri = _post(base_url + ENROLL, None, headers)["otpauth_uri"]
     except urllib.error.HTTPError as error:
         if error.code == 404:
-            return
+            return []
         raise
-    _post(base_url + CONFIRM, {"code": code_from_otpauth_uri(uri)}, headers)
+    return _post(base_url + CONFIRM, {"code": code_from_otpauth_uri(uri)}, headers)["recovery_codes"]
+
+
+def complete_login(base_url: str, login_body: dict, recovery_codes: list[str]) -> str:
+    """The access token of a login answered with an MFA challenge, spending one recovery code."""
+    return _post(base_url + VERIFY, {"mfa_token": login_body["mfa_token"], "code": recovery_codes.pop()}, {})["access"]
