@@ -9,7 +9,7 @@ entries carry the accounts' running balances, and its audit event, in the same t
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, Status, User
@@ -120,7 +120,7 @@ def _post(
     )
     debit.balance -= amount
     credit.balance += amount
-    Account.objects.bulk_update([debit, credit], ["balance"])  # one UPDATE … CASE for both
+    _save_balances(debit, credit)
     Entry.objects.bulk_create(
         [
             Entry(
@@ -153,6 +153,18 @@ def _post(
         },
     )
     return movement
+
+
+def _save_balances(*accounts: Account) -> None:
+    """The accounts' new balances in one UPDATE (the ORM's bulk_update builds a CASE per row)."""
+    table = connection.ops.quote_name(Account._meta.db_table)
+    rows = ", ".join(["(%s, %s)"] * len(accounts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET balance = new.balance FROM (VALUES {rows}) AS new (id, balance) "  # noqa: S608 - no input
+            f"WHERE {table}.id = new.id",
+            [value for account in accounts for value in (account.pk, account.balance)],
+        )
 
 
 AUDIT_ACTIONS = {
