@@ -76,6 +76,21 @@ MOVEMENT_REFUSALS = (
 )
 
 
+# What a money-moving POST with a body can answer besides its 201.
+MOVEMENT_WITH_BODY_PROBLEMS = problem_responses(
+    (400, "validation_error", "malformed_json", "idempotency_key_required"),
+    401,
+    403,
+    404,
+    409,
+    413,
+    415,
+    *MOVEMENT_REFUSALS,
+    429,
+    503,
+)
+
+
 class MayMoveMoney(BasePermission):
     """Customers (from their own account) and admins move money; auditors only read."""
 
@@ -130,21 +145,7 @@ class TransferListView(APIView):
                 request_only=True,
             )
         ],
-        responses={
-            201: MovementSerializer,
-            **problem_responses(
-                (400, "validation_error", "malformed_json", "idempotency_key_required"),
-                401,
-                403,
-                404,
-                409,
-                413,
-                415,
-                *MOVEMENT_REFUSALS,
-                429,
-                503,
-            ),
-        },
+        responses={201: MovementSerializer, **MOVEMENT_WITH_BODY_PROBLEMS},
     )
     def post(self, request: Request) -> HttpResponse:
         idempotency_key(request)
@@ -185,21 +186,7 @@ def _cash_movement_view(service: Callable[..., JournalTransaction], summary: str
             parameters=[ACCOUNT_NUMBER, IDEMPOTENCY_KEY, REPLAYED],
             request=CashMovementSerializer,
             examples=[CASH_EXAMPLE],
-            responses={
-                201: MovementSerializer,
-                **problem_responses(
-                    (400, "validation_error", "malformed_json", "idempotency_key_required"),
-                    401,
-                    403,
-                    404,
-                    409,
-                    413,
-                    415,
-                    *MOVEMENT_REFUSALS,
-                    429,
-                    503,
-                ),
-            },
+            responses={201: MovementSerializer, **MOVEMENT_WITH_BODY_PROBLEMS},
         )
         def post(self, request: Request, account_number: str) -> HttpResponse:
             idempotency_key(request)
