@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     CUSTOMER_CREATED = "customer_created"
     CUSTOMER_UPDATED = "customer_updated"
     CUSTOMER_CLOSED = "customer_closed"
+    CUSTOMERS_IMPORTED = "customers_imported"  # one event per import_customers run that writes
     MFA_ENROLLED = "mfa_enrolled"
     MFA_RESET = "mfa_reset"  # an operator removed a user's second factor (a lost phone)
     PARTNER_KEY_ISSUED = "partner_key_issued"

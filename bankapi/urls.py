@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("monitoring.urls")),
+    path("", include("legacy.urls")),  # the Flask service's routes, while LEGACY_API_ENABLED is on
     # Pages under the admin site's path that need no login (a one-time set-password link).
     path(
         f"{settings.ADMIN_URL}set-password/<str:uidb64>/<str:token>/",

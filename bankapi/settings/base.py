@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "oauth",
     "ledger",
+    "legacy",
 ]
 
 # AUTHENTICATION
@@ -457,6 +458,12 @@ if DEFAULT_CURRENCY not in MINOR_UNITS:
 # and how long a duplicate waits for the first request with its key before it is 409 `conflict`.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=10)
+
+# MIGRATION FROM THE FLASK SERVICE (legacy/: import_customers, the legacy routes)
+# ------------------------------------------------------------------------------
+# Serve the Flask service's routes (POST /register, POST /login, GET /profile, GET and POST /,
+# PUT and DELETE /<account_number>) while its clients move to /api/v1. Off: every one is 404.
+LEGACY_API_ENABLED = env.bool("LEGACY_API_ENABLED", default=False)
 
 # OPENAPI SCHEMA (drf-spectacular): /api/schema and /api/docs
 # ------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+"""The Flask service's routes (docs/migration.md), served only while LEGACY_API_ENABLED is on."""
+
+urlpatterns: list = []
