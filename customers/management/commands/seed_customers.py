@@ -12,15 +12,12 @@ one. No signal is sent and no audit event is written: this is fixture data, not 
 """
 
 import random
-import secrets
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
@@ -28,6 +25,7 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts.account_numbers import generate_account_number
+from accounts.bulk import explicit_timestamps, unusable_password
 from accounts.models import Role, Status, User
 from accounts.validators import normalize_name, validate_name
 from ledger.services import accounts_open_in_bulk
@@ -100,27 +98,6 @@ def base36(number: int) -> str:
         encoded = digits[remainder] + encoded
         if number == 0:
             return encoded
-
-
-def unusable_password() -> str:
-    """What `make_password(None)` stores (the prefix and a random suffix), without its slower RNG loop."""
-    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
-
-
-@contextmanager
-def explicit_timestamps() -> Iterator[None]:
-    """
-    Let bulk_create keep the created_at/updated_at we set (spread over the past years) instead of
-    stamping every row with now(): auto_now(_add) is switched off for the duration of the command.
-    """
-    created_at = User._meta.get_field("created_at")
-    updated_at = User._meta.get_field("updated_at")
-    saved = created_at.auto_now_add, updated_at.auto_now
-    created_at.auto_now_add = updated_at.auto_now = False
-    try:
-        yield
-    finally:
-        created_at.auto_now_add, updated_at.auto_now = saved
 
 
 class CustomerFactory:
