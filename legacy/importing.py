@@ -12,9 +12,9 @@ replaces with BCryptSHA256 on the customer's first successful login.
 """
 
 import csv
+import functools
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -72,7 +72,10 @@ BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}
 LEGACY_HASHER_PREFIX = "bcrypt$"  # accounts.hashers.LegacyBCryptPasswordHasher.algorithm
 ADDRESS_MAX_LENGTH = CustomerDetails._meta.get_field("address").max_length
 BRANCH_CODE_MAX_LENGTH = CustomerDetails._meta.get_field("branch_code").max_length
-ALLOWED_CONTROL_CHARACTERS = "\t\n\r"  # an address may be written on several lines
+# Unicode's control characters (category Cc) but tab and line breaks: an address may have several lines.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+ACCOUNT_TYPES = frozenset(AccountType.values)
+NAME_CACHE_SIZE = 65_536  # names repeat (first names above all): each distinct one is checked once
 
 
 class SourceError(Exception):
@@ -291,26 +294,34 @@ def _account_number(value: Any) -> str:
 def _name(column: str, value: Any) -> str:
     if _missing(value):
         raise InvalidRow(f"{column} is missing")
-    name = normalize_name(_text(value))
+    name, problem = _checked_name(_text(value))
+    if problem is not None:
+        raise InvalidRow(f"{column} {_shown(name)!r} is not a valid name: {problem}")
+    return name
+
+
+@functools.lru_cache(maxsize=NAME_CACHE_SIZE)
+def _checked_name(text: str) -> tuple[str, str | None]:
+    """The name as the project keeps names (accounts.validators), and what is wrong with it, if anything."""
+    name = normalize_name(text)
     try:
         validate_name(name)
     except ValidationError as error:
         message = error.messages[0].rstrip(".")
-        raise InvalidRow(f"{column} {_shown(name)!r} is not a valid name: {message[0].lower()}{message[1:]}") from None
-    return name
+        return name, message[0].lower() + message[1:]
+    return name, None
 
 
 def _phone(value: Any, region: str) -> str | None:
     if _missing(value):
         return None
     text = _text(value)
-    not_valid = f"phone_number {_shown(text)!r} is not a valid phone number for region {region}"
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidRow(not_valid) from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidRow(not_valid)
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidRow(f"phone_number {_shown(text)!r} is not a valid phone number for region {region}")
     if number.extension:
         raise InvalidRow(f"phone_number {_shown(text)!r} has an extension, which an E.164 number cannot hold")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -322,7 +333,7 @@ def _free_text(column: str, value: Any, max_length: int) -> str:
     text = _text(value)
     if len(text) > max_length:
         raise InvalidRow(f"{column} is {len(text)} characters long, more than {max_length}")
-    if any(unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROL_CHARACTERS for char in text):
+    if CONTROL_CHARACTERS.search(text):
         raise InvalidRow(f"{column} contains control characters")
     return text
 
@@ -331,7 +342,7 @@ def _account_type(value: Any) -> str:
     if _missing(value):
         return ""
     text = _text(value)
-    if text.lower() not in AccountType.values:
+    if text.lower() not in ACCOUNT_TYPES:
         raise InvalidRow(f"bank_account_type {_shown(text)!r} is not one of {', '.join(AccountType.values)}")
     return text.lower()
 
@@ -345,13 +356,12 @@ def _date(column: str, value: Any, now: datetime) -> date | None:
         parsed = value
     else:
         text = _text(value)
-        not_a_date = f"{column} {_shown(text)!r} is not a date (YYYY-MM-DD)"
-        if not DATE.fullmatch(text):
-            raise InvalidRow(not_a_date)
         try:
-            parsed = date.fromisoformat(text)
+            parsed = date.fromisoformat(text) if DATE.fullmatch(text) else None
         except ValueError:
-            raise InvalidRow(not_a_date) from None
+            parsed = None
+        if parsed is None:
+            raise InvalidRow(f"{column} {_shown(text)!r} is not a date (YYYY-MM-DD)")
     if parsed > now.date():
         raise InvalidRow(f"{column} {parsed.isoformat()!r} is in the future")
     return parsed
@@ -366,13 +376,12 @@ def _datetime(column: str, value: Any, now: datetime) -> datetime | None:
         raise InvalidRow(f"{column} {_shown(value)!r} is a date without a time")
     else:
         text = _text(value)
-        not_a_time = f"{column} {_shown(text)!r} is not a date and time (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])"
-        if not DATETIME.fullmatch(text):
-            raise InvalidRow(not_a_time)
         try:
-            parsed = datetime.fromisoformat(text)
+            parsed = datetime.fromisoformat(text) if DATETIME.fullmatch(text) else None
         except ValueError:
-            raise InvalidRow(not_a_time) from None
+            parsed = None
+        if parsed is None:
+            raise InvalidRow(f"{column} {_shown(text)!r} is not a date and time (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # the Flask service wrote datetime.utcnow()
     if parsed > now:
