@@ -4,8 +4,10 @@ call these, so each rule is written once.
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
@@ -20,6 +22,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import lockout
+from accounts.account_numbers import is_account_number
 from accounts.models import EMAIL_TAKEN, EndedSession, Role, User
 from accounts.selectors import email_is_taken, user_get_for_session
 from accounts.set_password_links import set_password_link_tokens
@@ -40,6 +43,9 @@ from bankapi.errors import (
     NotAuthenticatedError,
 )
 from ledger.services import account_open
+
+# What a taken account number is called: a customer of the Flask service's clients brings their own.
+ACCOUNT_NUMBER_TAKEN = "An account with this account number already exists."
 
 
 class InvalidRefreshTokenError(Exception):
@@ -63,7 +69,7 @@ EDITABLE_FIELDS = ("email", "first_name", "last_name", "phone", "date_of_birth",
 def user_create(
     *,
     actor: User | None,
-    email: str,
+    email: str | None,
     password: str | None = None,
     role: str = Role.CUSTOMER,
     first_name: str = "",
@@ -71,6 +77,8 @@ def user_create(
     phone: str | None = None,
     date_of_birth: date | None = None,
     self_registration: bool = False,
+    account_number: str | None = None,
+    recorded_fields: Mapping[str, Any] | None = None,
 ) -> User:
     """
     Create a user with a new account number (and, for a customer, the current account of that
@@ -80,20 +88,40 @@ def user_create(
     audited as `customer_created`. Both events record the new user's fields. Without a password the
     user cannot log in until one is set. A taken email (case-insensitive) is a conflict, also when
     a concurrent creation takes it between the check and the insert.
+
+    A customer of the Flask service's clients (legacy.services) brings their own `account_number`
+    (12 digits), kept when it is free and a conflict when it is taken (also when a concurrent
+    creation takes it first), and may come without an email: only a customer bringing their
+    account number may. `recorded_fields` are details of the new user kept outside the user row
+    (legacy.models.CustomerDetails), recorded in the creation event with the others.
     """
     if role not in Role.values:
         raise ValueError(f"role must be one of {sorted(Role.values)}")
     if self_registration and (actor is not None or role != Role.CUSTOMER):
         raise ValueError("a registration creates a customer, who is its own actor")
-    if email_is_taken(email):
+    if account_number is not None and (role != Role.CUSTOMER or not is_account_number(account_number)):
+        raise ValueError("only a customer brings an account number, of 12 digits")
+    if email is None and account_number is None:
+        raise ValueError("a user without an email must bring the account number of an earlier system")
+    if email is not None and email_is_taken(email):
         raise ConflictError(EMAIL_TAKEN)
+    if account_number is not None and User.objects.filter(account_number=account_number).exists():
+        raise ConflictError(ACCOUNT_NUMBER_TAKEN)
     fields = {"first_name": first_name, "last_name": last_name, "phone": phone, "date_of_birth": date_of_birth}
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, role=role, **fields)
-    except IntegrityError as exc:  # the unique constraint on lower(email) decided a race
+            if account_number is None:
+                user = User.objects.create_user(email=email, password=password, role=role, **fields)
+            else:
+                user = _user_create_with_account_number(
+                    account_number=account_number, email=email, password=password, role=role, **fields
+                )
+    except IntegrityError as exc:  # a unique constraint (lower(email), account_number) decided a race
+        if account_number is not None and User.objects.filter(account_number=account_number).exists():
+            raise ConflictError(ACCOUNT_NUMBER_TAKEN) from exc
         raise ConflictError(EMAIL_TAKEN) from exc
     after = {field: getattr(user, field) for field in EDITABLE_FIELDS if getattr(user, field) not in (None, "")}
+    after.update({field: value for field, value in (recorded_fields or {}).items() if value not in (None, "")})
     if role == Role.CUSTOMER:
         account_open(holder=user)
     if self_registration:
@@ -105,6 +133,19 @@ def user_create(
         target=user,
         changes=field_changes(dict.fromkeys(after), after),
     )
+    return user
+
+
+def _user_create_with_account_number(
+    *, account_number: str, email: str | None, password: str | None, **fields: Any
+) -> User:
+    """A user with the account number given (the manager's create_user issues a new one)."""
+    user = User(account_number=account_number, email=User.objects.normalize_email(email) if email else None, **fields)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
     return user
 
 

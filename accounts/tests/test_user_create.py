@@ -88,3 +88,84 @@ def test_email_is_taken_compares_case_insensitively_and_may_exclude_the_user_who
     assert email_is_taken("OWNER@example.COM")
     assert not email_is_taken("OWNER@example.COM", exclude=owner)
     assert not email_is_taken("nobody@example.com")
+
+
+# A customer of the Flask service's clients brings their own account number (legacy.services) -----
+
+FLASK_NUMBER = "123456789012"  # not a Luhn number: numbers of the earlier system are kept as they were
+
+
+def test_a_free_account_number_is_kept_and_its_current_account_opened_without_an_email(admin_user):
+    from ledger.models import Account
+
+    created = user_create(
+        actor=admin_user,
+        email=None,
+        account_number=FLASK_NUMBER,
+        password=NEW_PASSWORD,
+        first_name="Ada",
+        last_name="Lovelace",
+        recorded_fields={"address": "12 Main St", "branch_code": ""},
+    )
+
+    created.refresh_from_db()
+    assert created.account_number == FLASK_NUMBER
+    assert created.email is None
+    assert created.check_password(NEW_PASSWORD)
+    assert Account.objects.filter(holder=created).exists()
+    event = AuditEvent.objects.get(action="customer_created", target=created)
+    assert event.changes["address"] == {"before": None, "after": "12 Main St"}
+    assert "branch_code" not in event.changes  # empty values are not recorded, as for the user's own fields
+
+
+def test_a_taken_account_number_is_a_conflict_and_nothing_is_written(admin_user):
+    user_create(actor=admin_user, email=None, account_number=FLASK_NUMBER)
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(ConflictError, match="account number"):
+        user_create(actor=None, self_registration=True, email=None, account_number=FLASK_NUMBER, password=NEW_PASSWORD)
+
+    assert User.objects.filter(account_number=FLASK_NUMBER).count() == 1
+    assert AuditEvent.objects.count() == before
+
+
+def test_an_account_number_taken_between_the_check_and_the_insert_is_a_conflict_not_a_crash(monkeypatch):
+    """The unique constraint on account_number decides a race the check lost."""
+    UserFactory()  # any user: the real check below is bypassed for one call only
+    taken = User.objects.get().account_number
+    real_filter = User.objects.filter
+    calls = {"n": 0}
+
+    def filter_missing_once(*args, **kwargs):
+        if kwargs.get("account_number") == taken and calls["n"] == 0:
+            calls["n"] += 1
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(User.objects, "filter", filter_missing_once)
+
+    with pytest.raises(ConflictError, match="account number"):
+        user_create(actor=None, email=None, account_number=taken)
+
+    assert calls["n"] == 1
+    assert real_filter(account_number=taken).count() == 1
+
+
+def test_only_a_user_bringing_an_account_number_may_have_no_email():
+    with pytest.raises(ValueError, match="email"):
+        user_create(actor=None, email=None, first_name="Ada", last_name="Lovelace")
+
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("number", ["12345678901", "1234567890123", "12345678901a", "١٢٣٤٥٦٧٨٩٠١٢"])
+def test_an_account_number_must_be_twelve_ascii_digits(number):
+    with pytest.raises(ValueError, match="12 digits"):
+        user_create(actor=None, email=None, account_number=number)
+
+    assert not User.objects.exists()
+
+
+def test_staff_never_bring_an_account_number():
+    with pytest.raises(ValueError, match="customer"):
+        user_create(actor=None, email="a@example.com", role=Role.AUDITOR, account_number=FLASK_NUMBER)

@@ -495,6 +495,7 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": ["ok"],
         "CheckResultEnum": ["ok", "unavailable"],
     },
+    "PREPROCESSING_HOOKS": ["legacy.schema.preprocess_legacy_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bankapi.schema.postprocess_response_headers",
