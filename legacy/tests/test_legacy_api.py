@@ -552,3 +552,36 @@ def test_staff_without_mfa_are_confined_on_the_legacy_routes_too():
 
     payload = assert_flask_error(client.get("/"), 403)
     assert "MFA" in payload["message"] or "two-factor" in payload["message"]
+
+
+# Failures ----------------------------------------------------------------------------------------
+
+
+def test_an_unexpected_error_is_500_in_the_flask_shape_without_details(api_client, monkeypatch):
+    import legacy.services
+
+    def explode(**kwargs):
+        raise RuntimeError("secret internals: postgres://user:password@db/bank")
+
+    monkeypatch.setattr(legacy.services, "user_create", explode)
+
+    response = post(api_client, "/register", flask_customer())
+
+    assert_flask_error(response, 500, "Internal server error")
+    assert b"secret" not in response.content and b"postgres" not in response.content
+
+
+def test_login_fails_closed_in_the_flask_shape_when_redis_is_down(api_client, customer, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import bankapi.ratelimits
+
+    def unreachable(**kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(bankapi.ratelimits, "count_request", unreachable)
+
+    response = flask_login(api_client, customer.account_number)
+
+    assert_flask_error(response, 503, "Service temporarily unavailable. Try again later.")
+    assert b"6379" not in response.content
