@@ -25,6 +25,7 @@ from accounts.validators import normalize_name
 from bankapi.errors import BankAPIError
 from customers import selectors, services
 from customers.serializers import CustomerListQuerySerializer
+from legacy.models import CustomerDetails
 
 # The API refuses a shorter search (400); the admin site says so instead of listing everyone.
 SEARCH_MIN_LENGTH = CustomerListQuerySerializer().fields["search"].min_length
@@ -87,6 +88,13 @@ class CustomerAdminForm(forms.ModelForm):
         return cleaned_data
 
 
+def _flask_details(customer: User) -> CustomerDetails | None:
+    try:
+        return customer.legacy_details
+    except CustomerDetails.DoesNotExist:
+        return None
+
+
 @admin.register(User)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
@@ -131,13 +139,34 @@ class CustomerAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form)(form.__name__, (form,), {"actor": request.user})
 
+    @admin.display(description="From the Flask service")
+    def flask_details(self, customer: User) -> str:
+        """
+        What the Flask service kept about a customer brought over from it (legacy.CustomerDetails),
+        read-only. A field of the form rather than an inline: an inline would make every save post
+        a formset of its own for data nobody may change here.
+        """
+        details = _flask_details(customer)
+        if details is None:
+            return "—"
+        return format_html(
+            "{}<br>branch {} · {} account · opened {}",
+            details.address or "no address",
+            details.branch_code or "unknown",
+            details.get_account_type_display() or "unknown",
+            details.opened_on.isoformat() if details.opened_on else "on an unknown day",
+        )
+
     def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         if obj is None:  # a new customer starts active
             return [field for field in EDITABLE_FIELDS if field != "status"]
-        return [*EDITABLE_FIELDS, *self.readonly_fields]
+        return [*EDITABLE_FIELDS, *self.get_readonly_fields(request, obj)]
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
-        return [] if obj is None else self.readonly_fields
+        if obj is None:
+            return []
+        # Only customers imported from the Flask service (or created through its routes) have details.
+        return [*self.readonly_fields, "flask_details"] if _flask_details(obj) is not None else self.readonly_fields
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         term = search_term.strip()

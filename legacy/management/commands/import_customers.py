@@ -93,7 +93,7 @@ class Command(BaseCommand):
         self._list_problems(plan)
 
         if plan.invalid and not skip_invalid:
-            self._report(plan, "Nothing was written" + (" (dry run)" if dry_run else "") + ".")
+            self._report(plan, "Nothing was written" + (" (dry run)" if dry_run else "") + ".", aborted=True)
             raise CommandError(
                 f"{len(plan.invalid)} invalid {_rows(len(plan.invalid))} (listed above, by {plan.unit}); "
                 "nothing was written. Correct them, or run again with --skip-invalid to import the other rows."
@@ -128,8 +128,9 @@ class Command(BaseCommand):
                     "a usable password"
                 )
 
-    def _report(self, plan: ImportPlan, headline: str, *, written: bool = False) -> None:
+    def _report(self, plan: ImportPlan, headline: str, *, written: bool = False, aborted: bool = False) -> None:
         dry = "imported" if written else "to import"
+        invalid = "invalid (aborted the run):" if aborted else "invalid (skipped):"
         counts = plan.counts()
         lines = [
             headline,
@@ -137,7 +138,7 @@ class Command(BaseCommand):
             f"  {dry + ':':<32} {counts['imported']:>9,}",
             f"  already imported (skipped):      {counts['already_imported']:>9,}",
             f"  conflicts (not touched):         {counts['conflicts']:>9,}",
-            f"  invalid (skipped):               {counts['invalid']:>9,}",
+            f"  {invalid:<32} {counts['invalid']:>9,}",
             f"  without a usable password:       {counts['without_usable_password']:>9,}"
             "  (they cannot log in until a password is set)",
             "Not carried over: age and gender (data minimisation); login_attempts and last_failed_attempt "
