@@ -10,8 +10,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from openapi_spec_validator import validate
+from rest_framework.test import APIClient
 
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,59 @@ def test_on_the_schema_documents_each_legacy_route_with_its_bodies_and_errors(se
     register = schema["components"]["schemas"]["LegacyRegisterRequest"]
     assert register["additionalProperties"] is False
     assert {"age", "gender"} <= set(register["properties"]) and not {"age", "gender"} & set(register["required"])
+
+
+def test_on_real_answers_match_what_the_schema_documents(settings, customer):
+    from openapi_schema_validator import OAS30ReadValidator
+
+    from conftest import login
+    from legacy.tests.test_legacy_api import flask_customer
+
+    settings.LEGACY_API_ENABLED = True
+    schema = schema_of(Client())
+    anonymous = Client()
+    admin = UserFactory(role="admin")
+    admin_token = login(APIClient(), admin)["access"]
+    staff = {"HTTP_AUTHORIZATION": f"Bearer {admin_token}"}
+    customer_token = json.loads(
+        anonymous.post(
+            "/login",
+            {"account_number": customer.account_number, "password": DEFAULT_PASSWORD},
+            content_type="application/json",
+        ).content
+    )["token"]
+    own = {"HTTP_AUTHORIZATION": f"Bearer {customer_token}"}
+    number = customer.account_number
+    cases = [
+        ("/register", "post", anonymous.post("/register", flask_customer(), content_type="application/json")),
+        ("/register", "post", anonymous.post("/register", flask_customer(), content_type="application/json")),
+        ("/register", "post", anonymous.post("/register", "{", content_type="application/json")),
+        ("/login", "post", anonymous.post("/login", {"account_number": number}, content_type="application/json")),
+        ("/profile", "get", anonymous.get("/profile", **own)),
+        ("/profile", "get", anonymous.get("/profile")),
+        ("/", "get", anonymous.get("/", **staff)),
+        ("/", "get", anonymous.get("/", **own)),
+        ("/{account_number}", "put", anonymous.put(f"/{number}", {"address": "x"}, "application/json", **staff)),
+        ("/{account_number}", "put", anonymous.put("/999999999999", {"address": "x"}, "application/json", **staff)),
+        ("/{account_number}", "delete", anonymous.delete(f"/{number}", **staff)),
+        ("/{account_number}", "delete", anonymous.get(f"/{number}", **staff)),
+    ]
+
+    assert [response.status_code for _, _, response in cases] == [
+        201,
+        409,
+        400,
+        400,
+        200,
+        401,
+        200,
+        403,
+        200,
+        404,
+        200,
+        405,
+    ]
+    for path, method, response in cases:
+        documented = schema["paths"][path][method]["responses"][str(response.status_code)]
+        body_schema = documented["content"][response["Content-Type"]]["schema"]
+        OAS30ReadValidator({**body_schema, "components": schema["components"]}).validate(json.loads(response.content))
