@@ -181,6 +181,7 @@ def manage(*args: str, stdin: str | None = None, **variables: str) -> subprocess
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bankapi.settings.test",
         "DATABASE_URL": this_runs_database_url(),
+        "TEST_CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         **variables,
     }
     return subprocess.run(

@@ -2,9 +2,11 @@
 Provides the one way to write an audit event.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, router
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent, Outcome
@@ -47,23 +49,63 @@ def audit_record(
     )
 
 
-def audit_record_of_a_read(**event: Any) -> AuditEvent:
+def audit_record_of_a_lookup(*, action: str, actor_label: str, user_sql: str, params: Sequence[Any]) -> tuple | None:
     """
-    Append the event of a call that changed nothing but the audit trail (a partner's confirmation of
-    payee), committing it without waiting for PostgreSQL to flush it to disk (`synchronous_commit` off
-    for this one transaction). That flush costs more than the whole lookup it records (about 3 ms
-    here against 0.3 ms; docs/performance.md, Partner endpoint). What it risks is bounded: only if
-    PostgreSQL itself crashes can the events of its last few hundred milliseconds
-    (3 x wal_writer_delay) be lost, never half of one, and any later ordinary commit flushes them with
-    its own. Inside a transaction of someone else's, whose writes must stay durable, it is an
-    ordinary audit_record.
+    Run `user_sql`, a SELECT of at most one row of the users' table whose first two columns are the
+    user's `id` and `account_number`, and append the event of that lookup naming the user it found (or none):
+    both in one statement, one round trip, and the row found returned (None when there was none).
+    The actor is a label only (a partner's name). Such a call changed nothing but the audit trail, so
+    the event is committed without waiting for PostgreSQL to flush it to disk: `synchronous_commit`
+    is off for that one statement's transaction, and only there. That flush costs more than the
+    whole lookup it records (about 3 ms here against 0.3 ms; docs/performance.md, Partner endpoint).
+    What it risks is bounded: only if PostgreSQL itself crashes can the events of its last few
+    hundred milliseconds (3 x wal_writer_delay) be lost, never half of one, and any later ordinary
+    commit flushes them with its own. Inside a transaction of someone else's, whose writes must stay
+    durable, the event is committed with that transaction, as it would be by audit_record.
     """
-    if connection.in_atomic_block or connection.vendor != "postgresql":
-        return audit_record(**event)
-    with transaction.atomic():
+    connection = connections[router.db_for_write(AuditEvent)]
+    if connection.vendor != "postgresql":  # make run's SQLite: the same event, in two statements
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return audit_record(**event)
+            cursor.execute(user_sql, params)
+            found = cursor.fetchone()
+        target = None if found is None else User(pk=found[0], account_number=found[1])
+        audit_record(action=action, actor_label=actor_label, target=target)
+        return found
+    event = {
+        "occurred_at": timezone.now(),
+        "actor_label": actor_label,
+        "action": action,
+        "outcome": Outcome.SUCCESS,
+        "ip": current_client_ip(),
+        "request_id": current_request_id() or "",
+        "changes": {},
+    }
+    values = [_EVENT_FIELDS[name].get_db_prep_save(value, connection) for name, value in event.items()]
+    sql = _LOOKUP_IN_A_TRANSACTION_SQL if connection.in_atomic_block else _LOOKUP_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(user_sql=user_sql), [*params, *values])
+        return cursor.fetchone()
+
+
+_EVENT_FIELDS = {field.name: field for field in AuditEvent._meta.concrete_fields}
+_EVENT_TABLE = AuditEvent._meta.db_table
+_VALUE_COLUMNS = ("occurred_at", "actor_label", "action", "outcome", "ip", "request_id", "changes")
+# Names from the model's metadata; every value goes as a parameter. The event's row comes from one
+# constant row joined to the user found (if any), so exactly one event is inserted either way; a
+# data-modifying WITH always runs to completion, and with it the WHERE that switches the commit's
+# flush off for this statement's own (implicit) transaction.
+_INSERTED_COLUMNS = ", ".join(
+    f'"{_EVENT_FIELDS[name].column}"' for name in (*_VALUE_COLUMNS, "target", "target_label", "actor")
+)
+_LOOKUP_TEMPLATE = (
+    "WITH found AS ({{user_sql}}), "  # noqa: S608  # nosec B608 - names from model metadata, values as parameters
+    f'recorded AS (INSERT INTO "{_EVENT_TABLE}" ({_INSERTED_COLUMNS}) '
+    f'SELECT {", ".join("%s" for _ in _VALUE_COLUMNS)}, found."id", COALESCE(found."account_number", \'\'), NULL '
+    "FROM (SELECT 1) AS one LEFT JOIN found ON TRUE{where}) "
+    "SELECT * FROM found"
+)
+_LOOKUP_SQL = _LOOKUP_TEMPLATE.format(where=" WHERE set_config('synchronous_commit', 'off', true) = 'off'")
+_LOOKUP_IN_A_TRANSACTION_SQL = _LOOKUP_TEMPLATE.format(where="")
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -48,21 +48,28 @@ def window_end(key: str, period: int, now: float | None = None) -> int:
     return end + period if end < second else end
 
 
-def count_request(*, group: str, key: str, period: int) -> tuple[int, int]:
-    """Count one request for `key` in `group`'s current window: (requests counted so far, seconds left)."""
+def count_request(*, group: str, key: str, period: int, read_key: str | None = None) -> tuple[int, int, object]:
+    """
+    Count one request for `key` in `group`'s current window: (requests counted so far, seconds left,
+    the value of the cache key `read_key` if one is named, read in the same round trip, else None).
+    """
     now = time.time()
     last_second = window_end(key, period, now)
     cache_key = cache.make_key(f"rl:{group}:{key}:{last_second}")
     expires_at = last_second + 1 + _EXPIRY_MARGIN_SECONDS
+    value = None
     with _count_timer.time():
         if isinstance(caches["default"], RedisCache):
             client = get_redis_connection("default")
-            count = _count_script(client)(keys=[cache_key], args=[expires_at], client=client)
-        elif cache.add(cache_key, 1, timeout=expires_at - now):  # the in-process cache of `make run`
-            count = 1
-        else:
-            count = cache.incr(cache_key)
-    return count, max(1, last_second + 1 - int(now))
+            if read_key is None:
+                count = _count_script(client)(keys=[cache_key], args=[expires_at], client=client)
+            else:
+                keys = [cache_key, cache.make_key(read_key)]
+                count, value = _count_and_read_script(client)(keys=keys, args=[expires_at], client=client)
+        else:  # the in-process cache of `make run`
+            count = 1 if cache.add(cache_key, 1, timeout=expires_at - now) else cache.incr(cache_key)
+            value = None if read_key is None else cache.get(read_key)
+    return count, max(1, last_second + 1 - int(now)), value
 
 
 # INCR, and on a window's first request EXPIREAT: each window has a key of its own, stamped with its end.
@@ -73,6 +80,14 @@ if count == 1 then
 end
 return count
 """
+# The same, and the value of a second key (a generation number that tells processes their cache is stale).
+_COUNT_IN_WINDOW_AND_READ = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+    redis.call('EXPIREAT', KEYS[1], ARGV[1])
+end
+return {count, redis.call('GET', KEYS[2])}
+"""
 
 
 @memoize
@@ -80,16 +95,25 @@ def _count_script(client: Redis) -> Script:
     return client.register_script(_COUNT_IN_WINDOW)
 
 
-def enforce_rate_limit(request: Request, *, group: str, rate: str, key: str) -> None:
-    """Count this request in `group`'s bucket for `key`; raise if it is over `rate`."""
+@memoize
+def _count_and_read_script(client: Redis) -> Script:
+    return client.register_script(_COUNT_IN_WINDOW_AND_READ)
+
+
+def enforce_rate_limit(request: Request, *, group: str, rate: str, key: str, read_key: str | None = None) -> object:
+    """
+    Count this request in `group`'s bucket for `key`; raise if it is over `rate`. Returns the value
+    of the cache key `read_key`, read in the same round trip (None when not named or not set).
+    """
     parsed = Rate.parse(rate)
     try:
-        count, seconds_left = count_request(group=group, key=key, period=parsed.period)
+        count, seconds_left, value = count_request(group=group, key=key, period=parsed.period, read_key=read_key)
     except (RedisError, ConnectionInterrupted, ConnectionError) as exc:
         raise ServiceUnavailableError() from exc
     if count > parsed.limit:
         request_rate_limited.send(sender=enforce_rate_limit, request=request, group=group)
         raise RateLimitedError(retry_after=seconds_left)
+    return value
 
 
 class ClientIPRateThrottle(BaseThrottle):

@@ -18,7 +18,7 @@ def app_rate_key(access_token: AccessToken) -> str:
 
 
 class OAuthAppRateThrottle(BaseThrottle):
-    """Limits each app's client-credentials calls to RATE_PARTNER, as PartnerKeyRateThrottle limits each key."""
+    """Limits each app's client-credentials calls to RATE_PARTNER, as partners.authentication limits each key."""
 
     def allow_request(self, request: Request, view: object) -> bool:
         if is_app_token(request.auth):

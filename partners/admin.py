@@ -12,6 +12,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from partners import services
+from partners.key_check import partner_keys_changed
 from partners.models import PartnerKey
 
 # The library registers its own concrete APIKey model, which this service does not use (partner
@@ -56,6 +57,7 @@ class PartnerKeyAdmin(APIKeyModelAdmin):
             if revoking:  # through the service, which audits it
                 obj.revoked = False
             obj.save()
+            partner_keys_changed()  # an earlier expiry date counts at once, in every process
             if revoking:
                 services.partner_key_revoke(name=obj.name, actor=request.user)
                 obj.refresh_from_db()

@@ -1,19 +1,25 @@
 """
-Provides partner authentication: `Authorization: Api-Key <key>`, checked against the database on
-every request, so that a revoked key is refused at once; or a partner app's OAuth access token from
-the client credentials grant (oauth/), whose scope oauth.authentication checks.
+Provides partner authentication: `Authorization: Api-Key <key>`, checked against the keys this
+process holds (partners.key_check), which a change to any key makes every process read again, so
+that a revoked key is refused at once; or a partner app's OAuth access token from the client
+credentials grant (oauth/), whose scope oauth.authentication checks.
 """
 
+from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
+from bankapi.errors import RateLimitedError
+from bankapi.ratelimits import enforce_rate_limit
 from oauth.authentication import is_app_token
+from partners import key_check
 from partners.models import PartnerKey
 
 API_KEY_KEYWORD = KeyParser.keyword  # "Api-Key"
+INVALID_KEY = "The API key is not valid."
 
 
 class PartnerKeyAuthentication(BaseAuthentication):
@@ -31,16 +37,53 @@ class PartnerKeyAuthentication(BaseAuthentication):
         if scheme.lower() != self.keyword.lower():
             return None
         key = key.strip()
-        try:
-            partner_key = PartnerKey.objects.get_from_key(key) if key else None
-        except PartnerKey.DoesNotExist:
-            partner_key = None
-        if partner_key is None or partner_key.has_expired:
-            raise AuthenticationFailed("The API key is not valid.")
-        return None, partner_key
+        if not key:
+            raise AuthenticationFailed(INVALID_KEY)
+        return None, usable_key(request, key)
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+def usable_key(request: Request, key: str) -> PartnerKey:
+    """
+    The usable key that `key` is, counted against its rate limit (RATE_PARTNER; only a usable key is
+    counted), or AuthenticationFailed. The count's round trip also tells whether the keys this
+    process holds are still current; when they are not, the key is read again before it is trusted.
+    """
+    prefix = key_check.prefix_of(key)
+    known, partner_key = key_check.cached_key(prefix)
+    if not known:
+        partner_key = key_check.load_key(prefix)
+    if not _matches(partner_key, key):
+        raise AuthenticationFailed(INVALID_KEY)
+    try:
+        generation = enforce_rate_limit(
+            request,
+            group="partner",
+            rate=settings.RATE_PARTNER,
+            key=partner_rate_key(partner_key),
+            read_key=key_check.GENERATION_KEY,
+        )
+    except RateLimitedError:
+        # Before telling a partner to slow down, make sure the key is still one.
+        if not _matches(key_check.load_key(prefix), key):
+            raise AuthenticationFailed(INVALID_KEY) from None
+        raise
+    if not key_check.still_current(generation):
+        partner_key = key_check.load_key(prefix)
+        if not _matches(partner_key, key):
+            raise AuthenticationFailed(INVALID_KEY)
+    return partner_key
+
+
+def _matches(partner_key: PartnerKey | None, key: str) -> bool:
+    return partner_key is not None and not partner_key.has_expired and partner_key.is_valid(key)
+
+
+def partner_rate_key(partner_key: PartnerKey) -> str:
+    """The bucket of a key: its public prefix (unique, and no secret)."""
+    return f"partner:{partner_key.prefix}"
 
 
 class IsPartner(BasePermission):

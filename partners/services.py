@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Role, Status, User
 from audit.models import Action
-from audit.services import SYSTEM_ACTOR, audit_record, audit_record_of_a_read
+from audit.services import SYSTEM_ACTOR, audit_record, audit_record_of_a_lookup
+from partners.key_check import partner_keys_changed
 from partners.matching import NameMatch, compare_names
 from partners.models import PartnerKey
 
@@ -58,6 +59,7 @@ def partner_key_create(
             partner_key, key = PartnerKey.objects.create_key(name=name, expiry_date=expiry_date)
     except IntegrityError as exc:  # issued for the same name at the same moment
         raise taken from exc
+    partner_keys_changed()
     _audit_key(Action.PARTNER_KEY_ISSUED, partner_key, actor)
     return partner_key, key
 
@@ -71,6 +73,7 @@ def partner_key_revoke(*, name: str, actor: User | None = None) -> PartnerKey:
         raise PartnerKeyError(f"no usable partner key named {name!r}")
     key.revoked = True
     key.save(update_fields=["revoked"])
+    partner_keys_changed()
     _audit_key(Action.PARTNER_KEY_REVOKED, key, actor)
     return key
 
@@ -79,19 +82,31 @@ def account_verify(*, partner_name: str, account_number: str, name: str) -> Name
     """
     Confirmation of payee: whether `name` is the name on the customer account `account_number`.
     An unknown number, a closed account or a staff member's number are all `no_match`, answered
-    by the same statements (one read, one audit insert), so that neither the answer nor the work
-    done tells them apart. The audit insert is the only write, committed as a read's record
-    (audit_record_of_a_read). The audit event names the partner (`partner_name`: its key's name,
-    never the key, or its OAuth app's name) and, when the number is a customer's, that customer.
+    by the same single statement (the holder's read and the audit insert together), so that neither
+    the answer nor the work done tells them apart. The audit event names the partner
+    (`partner_name`: its key's name, never the key, or its OAuth app's name) and, when the number is
+    a customer's, that customer; it is committed as a lookup's record (audit_record_of_a_lookup).
     """
-    holder = (
-        User.objects.filter(account_number=account_number, role=Role.CUSTOMER)
-        .only("id", "account_number", "first_name", "last_name", "status")
-        .first()
+    holder = audit_record_of_a_lookup(
+        action=Action.PARTNER_KEY_USED,
+        actor_label=partner_name,
+        user_sql=_CUSTOMER_BY_NUMBER_SQL,
+        params=[account_number, Role.CUSTOMER.value],
     )
-    if holder is None or holder.status == Status.CLOSED:
-        result = NameMatch.NO_MATCH
-    else:
-        result = compare_names(name, f"{holder.first_name} {holder.last_name}")
-    audit_record_of_a_read(action=Action.PARTNER_KEY_USED, actor_label=partner_name, target=holder)
-    return result
+    if holder is None or holder[_STATUS] == Status.CLOSED:
+        return NameMatch.NO_MATCH
+    return compare_names(name, f"{holder[_FIRST_NAME]} {holder[_LAST_NAME]}")
+
+
+def _column(name: str) -> str:
+    return f'"{User._meta.get_field(name).column}"'
+
+
+# The holder's read, written once as SQL from the model's metadata (values always go as parameters):
+# the columns the answer needs, after the two the audit event takes (id, account number).
+_HOLDER_COLUMNS = ("id", "account_number", "first_name", "last_name", "status")
+_FIRST_NAME, _LAST_NAME, _STATUS = (_HOLDER_COLUMNS.index(name) for name in ("first_name", "last_name", "status"))
+_CUSTOMER_BY_NUMBER_SQL = (
+    f"SELECT {', '.join(_column(name) for name in _HOLDER_COLUMNS)} "  # noqa: S608  # nosec B608 - names from model metadata
+    f'FROM "{User._meta.db_table}" WHERE {_column("account_number")} = %s AND {_column("role")} = %s'
+)

@@ -14,7 +14,6 @@ from oauth.ratelimits import OAuthAppRateThrottle
 from oauth.scopes import ACCOUNT_VERIFICATION
 from partners import services
 from partners.authentication import IsPartner, PartnerKeyAuthentication, partner_name
-from partners.ratelimits import PartnerKeyRateThrottle
 from partners.serializers import AccountVerificationResultSerializer, AccountVerificationSerializer
 
 PARTNER_TAG = "partner"
@@ -25,7 +24,8 @@ class AccountVerificationView(APIView):
 
     authentication_classes = [PartnerKeyAuthentication, OAuthTokenAuthentication]
     permission_classes = [IsPartner]
-    throttle_classes = [PartnerKeyRateThrottle, OAuthAppRateThrottle]
+    # A partner key is counted against its limit by its authentication (partners.authentication).
+    throttle_classes = [OAuthAppRateThrottle]
     # What a partner app's OAuth token (client credentials) needs here.
     oauth_scopes = {"POST": ACCOUNT_VERIFICATION}
 

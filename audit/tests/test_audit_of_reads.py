@@ -1,54 +1,80 @@
 """
-The audit event of a read (a partner's lookup) is committed without waiting for the disk, and only
-its own transaction is: nothing else's durability changes (audit.services.audit_record_of_a_read).
+The audit event of a lookup (a partner's confirmation of payee) is written in the lookup's own
+statement and committed without waiting for the disk, and only that statement's transaction is:
+nothing else's durability changes (audit.services.audit_record_of_a_lookup).
 """
 
 import pytest
 from django.db import connection, transaction
 
+from accounts.tests.factories import UserFactory
 from audit.models import Action, AuditEvent
-from audit.services import audit_record_of_a_read
+from audit.services import audit_record_of_a_lookup
+
+USER_BY_NUMBER = 'SELECT "id", "account_number", "first_name" FROM "accounts_user" WHERE "account_number" = %s'
 
 
-def synchronous_commit_during_the_insert(record) -> list[str]:
-    """The `synchronous_commit` in force on the connection when each audit INSERT ran."""
-    seen: list[str] = []
-
-    def probe(execute, sql, params, many, context):
-        if sql.startswith("INSERT") and "audit_auditevent" in sql:
-            with context["connection"].connection.cursor() as raw:  # psycopg's own: no wrapper
-                seen.append(raw.execute("SHOW synchronous_commit").fetchone()[0])
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(probe):
-        record()
-    return seen
+def look_up(account_number: str) -> tuple | None:
+    return audit_record_of_a_lookup(
+        action=Action.PARTNER_KEY_USED, actor_label="acme-payments", user_sql=USER_BY_NUMBER, params=[account_number]
+    )
 
 
-def current_synchronous_commit() -> str:
+def synchronous_commit() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         return cursor.fetchone()[0]
 
 
-def record_a_partner_lookup() -> AuditEvent:
-    return audit_record_of_a_read(action=Action.PARTNER_KEY_USED, actor_label="acme-payments")
+@pytest.mark.django_db
+def test_the_lookup_returns_the_row_found_and_records_an_event_naming_it():
+    ada = UserFactory(first_name="Ada")
+
+    found = look_up(ada.account_number)
+
+    assert found == (ada.id, ada.account_number, "Ada")
+    event = AuditEvent.objects.get(action=Action.PARTNER_KEY_USED)
+    assert (event.actor_id, event.actor_label, event.target_id, event.target_label) == (
+        None,
+        "acme-payments",
+        ada.id,
+        ada.account_number,
+    )
+    assert (event.outcome, event.changes) == ("success", {})
+
+
+@pytest.mark.django_db
+def test_a_lookup_that_finds_nobody_still_records_one_event_naming_nobody():
+    assert look_up("000000000000") is None
+
+    event = AuditEvent.objects.get(action=Action.PARTNER_KEY_USED)
+    assert (event.target_id, event.target_label, event.actor_label) == (None, "", "acme-payments")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reads_event_is_committed_without_waiting_for_the_disk_and_is_kept():
-    assert synchronous_commit_during_the_insert(record_a_partner_lookup) == ["off"]
+def test_the_lookups_own_transaction_is_committed_without_waiting_for_the_disk():
+    # A transaction block the lookup does not know of (Django's autocommit sees none) stands for
+    # the statement's implicit one, so that the setting can be read before it ends.
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        try:
+            look_up("000000000000")
+            assert synchronous_commit() == "off"
+        finally:
+            cursor.execute("ROLLBACK")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_is_kept_and_the_connections_later_transactions_wait_for_the_disk_again():
+    look_up("000000000000")
+
+    assert synchronous_commit() == "on"
     assert AuditEvent.objects.filter(action=Action.PARTNER_KEY_USED, actor_label="acme-payments").count() == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_connections_later_transactions_wait_for_the_disk_again():
-    record_a_partner_lookup()
-
-    assert current_synchronous_commit() == "on"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_inside_another_transaction_its_writes_stay_synchronously_committed():
     with transaction.atomic():
-        assert synchronous_commit_during_the_insert(record_a_partner_lookup) == ["on"]
+        look_up("000000000000")
+
+        assert synchronous_commit() == "on"

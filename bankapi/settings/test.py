@@ -40,8 +40,9 @@ CACHES = {
         "BACKEND": "monitoring.cache.TimedRedisCache",
         "LOCATION": REDIS_URL,
         # Unique per test process, so parallel runs (xdist workers, or two pytest runs at once)
-        # never see or flush each other's counters.
-        "KEY_PREFIX": f"bankapi-test-{os.getpid()}",
+        # never see or flush each other's counters; a command a test runs (conftest.manage) is
+        # given its test's prefix, as an operator's command shares the service's.
+        "KEY_PREFIX": env.str("TEST_CACHE_KEY_PREFIX", default=f"bankapi-test-{os.getpid()}"),
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "SOCKET_CONNECT_TIMEOUT": 1.0,

@@ -82,7 +82,7 @@ def test_counting_a_request_is_one_round_trip_to_redis(monkeypatch):
 
 
 def test_a_windows_count_expires_soon_after_the_window():
-    _, seconds_left = count_request(group="expiry", key="ip:192.0.2.1", period=3600)
+    _, seconds_left, _ = count_request(group="expiry", key="ip:192.0.2.1", period=3600)
     last_second = window_end("ip:192.0.2.1", 3600)
     key = cache.make_key(f"rl:expiry:ip:192.0.2.1:{last_second}")
 

@@ -60,6 +60,19 @@ def test_an_admin_revokes_a_key_on_its_page_and_it_stops_at_once(admin_site):
     assert key_client(key).post(VERIFY, BODY, format="json").status_code == 401
 
 
+def test_an_expiry_date_an_admin_brings_forward_counts_at_once(admin_site):
+    partner_key, key = partner_key_create(name="Acme Payments")
+    assert key_client(key).post(VERIFY, BODY, format="json").status_code == 200  # now held by this process
+
+    response = admin_site.post(
+        f"{CHANGELIST}{partner_key.pk}/change/",
+        {"name": "Acme Payments", "expiry_date_0": "2020-01-01", "expiry_date_1": "00:00:00"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert key_client(key).post(VERIFY, BODY, format="json").status_code == 401
+
+
 def test_an_admin_revokes_keys_from_the_list(admin_site):
     partner_key, key = partner_key_create(name="Acme Payments")
     other, other_key = partner_key_create(name="Other Bank")

@@ -43,6 +43,7 @@ def test_create_partner_key_prints_a_working_key_once_and_keeps_only_its_hash(tr
 
 def test_revoke_partner_key_stops_the_key_at_once(transactional_db):
     key = issued_key(manage("create_partner_key", "Acme Payments"))
+    assert key_client(key).post(VERIFY, BODY, format="json").status_code == 200  # now held by this process
 
     result = manage("revoke_partner_key", "Acme Payments")
 

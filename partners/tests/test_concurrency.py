@@ -14,7 +14,7 @@ import requests
 from accounts.tests.factories import UserFactory
 from audit.models import Action, AuditEvent
 from conftest import wait_for_fresh_rate_window
-from partners.ratelimits import partner_rate_key
+from partners.authentication import partner_rate_key
 from partners.services import partner_key_create
 from partners.tests.conftest import VERIFY
 
