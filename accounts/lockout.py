@@ -33,6 +33,7 @@ from redis.exceptions import RedisError
 
 from accounts.account_numbers import is_account_number
 from bankapi.errors import AccountLockedError, ServiceUnavailableError, is_problem, problem_for_error
+from bankapi.middleware import keeps_error_format
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -251,10 +252,10 @@ def axes_lockout_response(
 ) -> HttpResponse:
     """
     Axes' lockout response. An API response already says what happened (the attempt that reached
-    the limit is answered 401, later ones 429), so it stands; an admin site login page becomes
-    429 `account_locked`.
+    the limit is answered 401, later ones 429), in problem details or in the Flask routes' own
+    format, so it stands; an admin site login page becomes 429 `account_locked`.
     """
-    if original_response is not None and is_problem(original_response):
+    if original_response is not None and (is_problem(original_response) or keeps_error_format(original_response)):
         return original_response
     key = axes_lockout_key(request, credentials) if credentials else None
     try:

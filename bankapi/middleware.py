@@ -67,7 +67,7 @@ class ProblemDetailsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code < 400 or is_problem(response) or getattr(response, _KEEP_ERROR_FORMAT, False):
+        if response.status_code < 400 or is_problem(response) or keeps_error_format(response):
             return response
         kept_headers = {
             name: value for name, value in response.items() if name.lower() not in _HEADERS_NOT_CARRIED_OVER
@@ -82,6 +82,11 @@ def keep_error_format(response: HttpResponseBase) -> HttpResponseBase:
     """Mark `response` so that ProblemDetailsMiddleware leaves its error format alone."""
     setattr(response, _KEEP_ERROR_FORMAT, True)
     return response
+
+
+def keeps_error_format(response: HttpResponseBase) -> bool:
+    """Whether `response` is an error in a format of its own (OAuth's, the Flask routes') to be left alone."""
+    return getattr(response, _KEEP_ERROR_FORMAT, False)
 
 
 class RequestBodyLimitMiddleware:

@@ -34,6 +34,9 @@ producing numbers):
 
     health     GET /health
     profile    GET /api/v1/profile with a customer's token (Flask: GET /profile)
+    legacy-profile
+               GET /profile, the Flask service's own route and body, served by ours with
+               LEGACY_API_ENABLED on (docs/legacy-api.md), with the same token (Flask: GET /profile)
     customers  GET /api/v1/customers with the admin's token (ours only)
     oauth-profile
                GET /api/v1/profile with OAuth access tokens (ours only): an app registered with
@@ -117,8 +120,17 @@ FLASK_STAMP = FLASK_VENV / ".requirements-sha256"
 OUR_DB, FLASK_DB = "bankapi_perf", "flask_perf"
 FLASK_TABLE = "flask_customers"
 OURS, FLASK = "ours", "Flask"
-SCENARIOS = ("health", "profile", "oauth-profile", "customers", "partner", "transfers", "login", "tail", "staff")
-COMPARED = ("health", "profile", "oauth-profile", "customers", "partner", "transfers", "login")  # over --rounds rounds
+COMPARED = (  # over --rounds rounds
+    "health",
+    "profile",
+    "legacy-profile",
+    "oauth-profile",
+    "customers",
+    "partner",
+    "transfers",
+    "login",
+)
+SCENARIOS = (*COMPARED, "tail", "staff")
 TAIL_KEYS = ("health", "profile")
 STAFF_QUERIES = {"first page": "/api/v1/customers", "status=frozen": "/api/v1/customers?status=frozen"}
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -344,6 +356,7 @@ def our_environment(database_url: str, redis_url: str, cache_prefix: str) -> dic
         "RATE_PARTNER": "100000000/m",
         "JWT_STAFF_ACCESS_MINUTES": "240",
         "JWT_ACCESS_MINUTES": "240",
+        "LEGACY_API_ENABLED": "true",  # the legacy-profile scenario; nothing else reads it
     }
 
 
@@ -495,6 +508,7 @@ def our_targets(args: argparse.Namespace, service: Service, env: dict[str, str])
     targets = {
         "health": Target("/health", '"status": "ok"'),
         "profile": Target("/api/v1/profile", accounts[0], token=token),
+        "legacy-profile": Target("/profile", accounts[0], token=token),
         "login": Target(
             "/api/v1/auth/login",
             '"access"',
@@ -617,6 +631,7 @@ def start_flask(run: Run, server: str, redis_url: str, servers: list) -> Service
     service.targets = {
         "health": Target("/health", "healthy"),
         "profile": Target("/profile", numbers[0], token=token),
+        "legacy-profile": Target("/profile", numbers[0], token=token),
         "login": Target(
             "/login", '"token"', bodies=[json.dumps({"account_number": n, "password": password}) for n in numbers]
         ),
@@ -950,6 +965,7 @@ COMPARED_GOALS = {
     ("health", "req/s"): Goal("≥", 1.0),
     ("profile", "req/s"): Goal("≥", 1.15),
     ("profile", "p99 ms"): Goal("≤", 1.0),
+    ("legacy-profile", "req/s"): Goal("≥", 1.0),  # the Flask route, served by ours (issue 12)
 }
 PROFILE_GOALS = {  # our req/s ÷ our profile req/s in the same run
     "customers": Goal("≥", 0.5),

@@ -205,13 +205,6 @@ class LegacyLoginView(LegacyAPIView):
             }
         )
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        # The answer already says what the lockout decided (401 for the failure that locked, 429 after),
-        # in the Flask shape; django-axes' middleware would replace any response that is not problem
-        # details (accounts.lockout.axes_lockout_response) with a problem details 429.
-        django_request(request).__dict__.pop("axes_locked_out", None)
-        return super().finalize_response(request, response, *args, **kwargs)
-
 
 class LegacyProfileView(LegacyAPIView):
     """The caller's own profile, as the Flask service showed it."""
