@@ -24,7 +24,7 @@ from typing import Any
 import phonenumbers
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.bulk import explicit_timestamps, unusable_password
@@ -572,11 +572,11 @@ def import_write(plan: ImportPlan, *, progress: Progress | None = None) -> int:
                     )
                     for customer in batch
                 ]
-                User.objects.bulk_create(users, batch_size=BATCH_SIZE)
+                _insert_users(users)
                 CustomerDetails.objects.bulk_create(
                     [
                         CustomerDetails(
-                            user=user,
+                            user_id=user.pk,
                             address=customer.address,
                             branch_code=customer.branch_code,
                             account_type=customer.account_type,
@@ -601,3 +601,37 @@ def import_write(plan: ImportPlan, *, progress: Progress | None = None) -> int:
             f"number will be reported as a conflict. ({_first_line(error)})"
         ) from error
     return len(customers)
+
+
+def _insert_users(users: list[User]) -> None:
+    """
+    Insert a batch of new users and set their ids. On PostgreSQL with COPY, about twice as fast as
+    bulk_create's INSERT for the widest table of the import (docs/migration.md, How fast): the
+    values go as they are on the instances, which holds for the user model's plain fields (text,
+    numbers, times, a UUID; the generated `search_name` is the database's to fill in). Elsewhere
+    (SQLite for `make run`), bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        User.objects.bulk_create(users, batch_size=BATCH_SIZE)
+        return
+    from psycopg import sql
+
+    fields = [field for field in User._meta.concrete_fields if not field.primary_key and not field.generated]
+    table = sql.Identifier(User._meta.db_table)
+    copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        table, sql.SQL(", ").join(sql.Identifier(field.column) for field in fields)
+    )
+    with connection.cursor() as cursor:
+        # Django's error wrapper, so that a taken number is an IntegrityError here too.
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_statement) as copy:
+            for user in users:
+                copy.write_row([getattr(user, field.attname) for field in fields])
+        cursor.execute(
+            sql.SQL("SELECT account_number, id FROM {} WHERE account_number = ANY(%s)").format(table),
+            [[user.account_number for user in users]],
+        )
+        ids = dict(cursor.fetchall())
+    for user in users:
+        user.pk = ids[user.account_number]
+        user._state.adding = False
+        user._state.db = connection.alias
