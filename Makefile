@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock clean cluster-start cluster-stop bench admin-screenshots
+.PHONY: run test lint format scan lock clean cluster-start cluster-stop bench admin-screenshots
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,22 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## scan: the security scans (.ci/run runs them before `make test`; the workflow's security job too):
+## bandit at medium severity and confidence and up, configured in pyproject.toml [tool.bandit], then
+## pip-audit over requirements.txt and requirements-dev.txt (.ci/pip_audit: where PyPI's vulnerability
+## API cannot be reached it says SKIPPED, never clean). ruff's security rules (S) run in `make lint`.
+## The filter drops only bandit's warnings about the reason text after a `# nosec BXXX - ` comment;
+## a `# nosec` without such a reason fails the scan.
+scan: SHELL := /bin/bash
+scan: .SHELLFLAGS := -o pipefail -c
+scan: $(INSTALLED)
+	$(VENV)/bin/bandit -c pyproject.toml -r . --severity-level medium --confidence-level medium --quiet 2>&1 \
+		| { grep -v -e 'Test in comment: .* is not a test name or id' -e 'nosec encountered (B[0-9]*), but no failed test' || true; }
+	@echo "bandit: no finding of medium or high severity"
+	@if grep -rn --include='*.py' --exclude-dir=.venv -E '#\s*nosec' . | grep -v -E '#\s*nosec B[0-9]+(, ?B[0-9]+)* - \S'; then \
+		echo "scan: each # nosec above needs its reason on its line: # nosec BXXX - <reason>" >&2; exit 1; fi
+	.ci/pip_audit
 
 ## lock: recompile requirements*.txt (exact pins with hashes) from requirements*.in
 lock: $(INSTALLED)

@@ -22,7 +22,7 @@ def client_ip(request: HttpRequest) -> str:
     cannot choose its own address, and anything a client put further left is ignored. A malformed
     entry where an address should be gives the peer itself.
     """
-    remote_addr = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104  # nosec B104
+    remote_addr = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104  # nosec B104 - a stand-in address, nothing binds to it
     hops = settings.TRUSTED_PROXY_COUNT
     if hops <= 0:
         return remote_addr

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -734,14 +735,32 @@ def test_workflow_tests_against_postgres_and_redis_services_like_ci_run(workflow
     assert "secrets.token_urlsafe" in deploy_step["run"]
 
 
-def test_workflow_runs_bandit_pip_audit_and_a_docker_build(workflow):
-    security = step_runs(workflow["jobs"]["security"])
-    docker = step_runs(workflow["jobs"]["docker"])
+def test_workflow_runs_make_scan_and_a_docker_build_it_scans(workflow):
+    security = workflow["jobs"]["security"]
+    docker = workflow["jobs"]["docker"]
 
-    bandit = next(line for line in security.splitlines() if line.startswith("bandit -r"))
-    excluded = bandit.split(" -x ")[1].split()[0].strip("'\"").split(",")
-    assert {"./.venv", "*/tests/*"} <= set(excluded)
-    assert re.search(r"^pip-audit .*-r requirements\.txt$", security, re.MULTILINE)
+    # The security job runs .ci/run's `make scan`, where pip-audit may not be skipped.
+    scan = next(step for step in security["steps"] if step.get("run") == "make scan")
+    assert scan["env"]["PIP_AUDIT_REQUIRED"] == "1"
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert "bandit -c pyproject.toml -r . --severity-level medium --confidence-level medium" in makefile
+    assert re.search(r"^\t\.ci/pip_audit$", makefile, re.MULTILINE)
+    assert re.search(r"^make scan$", (PROJECT_DIR / ".ci" / "run").read_text(), re.MULTILINE)
+    bandit = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["bandit"]
+    assert {"./.venv", "*/tests/*"} <= set(bandit["exclude_dirs"])
+    assert "./bench" not in bandit["exclude_dirs"]
+    pip_audit = (PROJECT_DIR / ".ci" / "pip_audit").read_text()
+    assert "--strict --require-hashes --disable-pip" in pip_audit
+    assert "REQUIREMENTS=(requirements.txt requirements-dev.txt)" in pip_audit
+
+    trivy = next(step for step in docker["steps"] if step.get("uses", "").startswith("aquasecurity/trivy-action@"))
+    assert trivy["with"]["image-ref"] == "bankapi:local"
+    assert trivy["with"]["severity"] == "HIGH,CRITICAL"
+    assert str(trivy["with"]["exit-code"]) == "1"
+    runs = [step.get("run", "") for step in docker["steps"]]
+    build = next(i for i, run in enumerate(runs) if "docker build" in run)
+    assert build < docker["steps"].index(trivy) < next(i for i, run in enumerate(runs) if "compose --profile" in run)
+    docker = step_runs(docker)
     assert "docker build" in docker
     assert "docker compose config" in docker
     assert "cp .env.owner.example .env.owner" in docker  # compose needs the schema owner's file too
