@@ -387,3 +387,36 @@ def test_operator_runs_it_as_a_command_exit_status_1_and_no_traceback_on_a_bad_r
     assert imported.returncode == 0, imported.stderr
     assert "imported:                                1" in imported.stdout
     assert list(User.objects.values_list("account_number", flat=True)) == ["100000000001"]
+
+
+def test_file_that_is_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "latin1.csv"
+    write_export(path, [flask_row(1, first_name="Zoë")])
+    path.write_bytes(path.read_bytes().replace("ë".encode(), "ë".encode("latin-1")))
+
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        run_import(str(path))
+
+
+def test_empty_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+
+    with pytest.raises(CommandError, match="is empty: the first line must be the header"):
+        run_import(str(path))
+
+
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(export):
+    path = export(flask_row(1))
+    terminal = Terminal()
+
+    call_command("import_customers", path, "--dry-run", stdout=terminal, stderr=StringIO())
+    plain, _ = run_import(path, "--dry-run")
+
+    assert "\rchecking  [" in terminal.getvalue()
+    assert "\r" not in plain
