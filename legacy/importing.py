@@ -69,6 +69,8 @@ DATETIME = re.compile(
 # A bcrypt hash as the Flask service's bcrypt made it (and the PHP and OpenBSD variants):
 # version, cost 4 to 31, then 22 characters of salt and 31 of checksum in bcrypt's base64.
 BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+# Above this cost a bcrypt check takes seconds (cost 12, the Flask service's, about 0.25 s).
+SLOW_BCRYPT_COST = 16
 LEGACY_HASHER_PREFIX = "bcrypt$"  # accounts.hashers.LegacyBCryptPasswordHasher.algorithm
 ADDRESS_MAX_LENGTH = CustomerDetails._meta.get_field("address").max_length
 BRANCH_CODE_MAX_LENGTH = CustomerDetails._meta.get_field("branch_code").max_length
@@ -102,7 +104,7 @@ class Customer:
     password: str | None  # "bcrypt$<hash as given>", None when the row has no usable hash
     created_at: datetime | None
     last_login: datetime | None
-    password_warning: str | None = None  # why a non-empty hash was not usable
+    password_warning: str | None = None  # what the operator should know about the row's hash
 
 
 @dataclass(frozen=True)
@@ -390,13 +392,27 @@ def _datetime(column: str, value: Any, now: datetime) -> datetime | None:
 
 
 def _password(value: Any) -> tuple[str | None, str | None]:
-    """The password to store ("bcrypt$" and the hash as given) or None, and why a given hash was not usable."""
+    """
+    The password to store ("bcrypt$" and the hash as given) or None, and a warning: why a given
+    hash was not usable, or that its cost makes each login check slow (it is kept all the same: the
+    first login replaces it, and the lockout bounds how many checks an attacker can cause).
+    """
     if _missing(value):
         return None, None
     text = _text(value)
-    if BCRYPT_HASH.fullmatch(text):
-        return LEGACY_HASHER_PREFIX + text, None
-    return None, "password_hash is not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to 31)"
+    if not BCRYPT_HASH.fullmatch(text):
+        return None, (
+            "password_hash is not a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to 31); "
+            "the customer is imported without a usable password"
+        )
+    cost = int(text[4:6])
+    if cost > SLOW_BCRYPT_COST:
+        seconds = 2 ** (cost - 12) / 4  # cost 12 takes about a quarter of a second
+        return LEGACY_HASHER_PREFIX + text, (
+            f"password_hash has bcrypt cost {cost}: checking it at a login takes about {seconds:,.0f} s "
+            "of CPU until the first successful login re-hashes it; imported as it is"
+        )
+    return LEGACY_HASHER_PREFIX + text, None
 
 
 def customer_from_row(line: int, row: dict[str, Any], *, region: str, now: datetime) -> Customer:

@@ -150,6 +150,16 @@ def test_unusable_hash_is_reported_by_line_without_repeating_it(export):
     assert "plaintext-password" not in err
 
 
+def test_hash_of_a_slow_cost_is_kept_with_a_warning(export):
+    slow = "$2b$20$" + CHEAP_HASH[7:]  # well-formed; never checked here (it would take minutes)
+
+    out, err = run_import(export(flask_row(1, password_hash=slow)))
+
+    assert User.objects.get().password == "bcrypt$" + slow
+    assert "line 2: password_hash has bcrypt cost 20: checking it at a login takes about 64 s" in err
+    assert "without a usable password:               0" in out
+
+
 def test_no_hash_is_ever_printed(export):
     out, err = run_import(export(flask_row(1), flask_row(1)), "--skip-invalid")
 

@@ -123,10 +123,7 @@ class Command(BaseCommand):
             )
         for customer in plan.to_import:
             if customer.password_warning:
-                self.stderr.write(
-                    f"{unit} {customer.line}: {customer.password_warning}; the customer is imported without "
-                    "a usable password"
-                )
+                self.stderr.write(f"{unit} {customer.line}: {customer.password_warning}")
 
     def _report(self, plan: ImportPlan, headline: str, *, written: bool = False, aborted: bool = False) -> None:
         dry = "imported" if written else "to import"
