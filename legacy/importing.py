@@ -322,7 +322,10 @@ def _phone(value: Any, region: str) -> str | None:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    # Valid for the region itself (the common case, and the cheaper check), or for another country.
+    if number is None or not (
+        phonenumbers.is_valid_number_for_region(number, region) or phonenumbers.is_valid_number(number)
+    ):
         raise InvalidRow(f"phone_number {_shown(text)!r} is not a valid phone number for region {region}")
     if number.extension:
         raise InvalidRow(f"phone_number {_shown(text)!r} has an extension, which an E.164 number cannot hold")
@@ -589,7 +592,7 @@ def import_write(plan: ImportPlan, *, progress: Progress | None = None) -> int:
                     for customer in batch
                 ]
                 _insert_users(users)
-                CustomerDetails.objects.bulk_create(
+                _insert_details(
                     [
                         CustomerDetails(
                             user_id=user.pk,
@@ -599,8 +602,7 @@ def import_write(plan: ImportPlan, *, progress: Progress | None = None) -> int:
                             opened_on=customer.opened_on,
                         )
                         for user, customer in zip(users, batch, strict=True)
-                    ],
-                    batch_size=BATCH_SIZE,
+                    ]
                 )
                 accounts_open_in_bulk(holders=users)
                 if progress is not None:
@@ -620,30 +622,15 @@ def import_write(plan: ImportPlan, *, progress: Progress | None = None) -> int:
 
 
 def _insert_users(users: list[User]) -> None:
-    """
-    Insert a batch of new users and set their ids. On PostgreSQL with COPY, about twice as fast as
-    bulk_create's INSERT for the widest table of the import (docs/migration.md, How fast): the
-    values go as they are on the instances, which holds for the user model's plain fields (text,
-    numbers, times, a UUID; the generated `search_name` is the database's to fill in). Elsewhere
-    (SQLite for `make run`), bulk_create.
-    """
+    """Insert a batch of new users (see _copy) and set their ids."""
     if connection.vendor != "postgresql":
         User.objects.bulk_create(users, batch_size=BATCH_SIZE)
         return
-    from psycopg import sql
-
-    fields = [field for field in User._meta.concrete_fields if not field.primary_key and not field.generated]
-    table = sql.Identifier(User._meta.db_table)
-    copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        table, sql.SQL(", ").join(sql.Identifier(field.column) for field in fields)
-    )
+    _copy(User, users)
     with connection.cursor() as cursor:
-        # Django's error wrapper, so that a taken number is an IntegrityError here too.
-        with connection.wrap_database_errors, cursor.cursor.copy(copy_statement) as copy:
-            for user in users:
-                copy.write_row([getattr(user, field.attname) for field in fields])
         cursor.execute(
-            sql.SQL("SELECT account_number, id FROM {} WHERE account_number = ANY(%s)").format(table),
+            f"SELECT account_number, id FROM {connection.ops.quote_name(User._meta.db_table)} "  # noqa: S608 - a model's table
+            "WHERE account_number = ANY(%s)",
             [[user.account_number for user in users]],
         )
         ids = dict(cursor.fetchall())
@@ -651,3 +638,32 @@ def _insert_users(users: list[User]) -> None:
         user.pk = ids[user.account_number]
         user._state.adding = False
         user._state.db = connection.alias
+
+
+def _insert_details(details: list[CustomerDetails]) -> None:
+    if connection.vendor != "postgresql":
+        CustomerDetails.objects.bulk_create(details, batch_size=BATCH_SIZE)
+        return
+    _copy(CustomerDetails, details)
+
+
+def _copy(model: type, objects: list) -> None:
+    """
+    Insert unsaved instances of `model` with PostgreSQL's COPY: about twice as fast as
+    bulk_create's INSERT for the import's tables (docs/migration.md, How fast). The values go as
+    they are on the instances, which holds for these models' plain fields (text, numbers, dates and
+    times, a UUID, a user id); a generated column (`search_name`) and an auto-incremented id are
+    the database's to fill in. Elsewhere (SQLite for `make run`) the callers use bulk_create.
+    """
+    from psycopg import sql
+
+    fields = [
+        field for field in model._meta.concrete_fields if field is not model._meta.auto_field and not field.generated
+    ]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table), sql.SQL(", ").join(sql.Identifier(field.column) for field in fields)
+    )
+    # Django's error wrapper around it, so that a taken number is an IntegrityError here too.
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        for instance in objects:
+            copy.write_row([getattr(instance, field.attname) for field in fields])
