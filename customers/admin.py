@@ -45,6 +45,13 @@ class CustomerAdminForm(forms.ModelForm):
     # The admin who saves (set by CustomerAdmin.get_form): the services' actor, in the audit trail.
     actor: User
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # A customer brought over from the Flask service has no email (they log in with their
+        # account number); staff may give them one, but need not to save anything else.
+        if not self.instance._state.adding and not self.instance.email:
+            self.fields["email"].required = False
+
     class Meta:
         model = User
         fields = EDITABLE_FIELDS
@@ -128,6 +135,8 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description="Email", ordering="email")
     def email_address(self, customer: User) -> str:
         """A narrow column wraps a long email before its @ rather than anywhere."""
+        if not customer.email:  # a customer brought over from the Flask service
+            return "—"
         local, at, domain = customer.email.rpartition("@")
         return format_html("{}<wbr>{}{}", local, at, domain) if at else customer.email
 

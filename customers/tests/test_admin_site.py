@@ -445,6 +445,26 @@ def test_change_form_saves_through_the_service(admin_site, admin_user, customer)
     }
 
 
+def test_a_customer_without_an_email_is_listed_with_a_dash(admin_site):
+    imported = UserFactory(email=None, first_name="Ada", last_name="Lovelace")
+
+    response = admin_site.get(CUSTOMERS)
+
+    assert imported.pk in listed(response)
+    assert "—" in response.content.decode()
+
+
+def test_a_customer_without_an_email_is_saved_without_one(admin_site):
+    imported = UserFactory(email=None, first_name="Ada", last_name="Lovelace")
+
+    response = admin_site.post(change_url(imported), form_data(imported, email="", last_name="Byron"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    imported.refresh_from_db()
+    assert (imported.email, imported.last_name) == (None, "Byron")
+    assert events(Action.CUSTOMER_UPDATED)[0].changes == {"last_name": {"before": "Lovelace", "after": "Byron"}}
+
+
 def test_change_form_normalises_names(admin_site, customer):
     admin_site.post(change_url(customer), form_data(customer, first_name="  \uff27race  "))  # a full-width G
 
