@@ -6,6 +6,7 @@ the environment-specific modules (local, production, test) only change what diff
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -511,6 +512,12 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # LOGGING: one JSON object per line, each carrying the request id.
 # ------------------------------------------------------------------------------
 LOG_LEVEL = env.log_level("LOG_LEVEL", default="INFO")
+# Found by bankapi/tests/test_secrets_never_logged.py at LOG_LEVEL=DEBUG: oauthlib logs the tokens it
+# issues (client credentials, refresh), the authorization codes it grants and the refresh tokens it
+# checks; django-oauth-toolkit the redirect URL that carries the authorization code; Django's template
+# engine, for each variable a page leaves unset, the repr of the page's whole context (on the consent
+# page, the authorization request's values).
+SECRETS_AT_DEBUG = ("oauthlib", "oauth2_provider", "django.template")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -534,6 +541,8 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # Axes logs every attempt at INFO/WARNING; its record lives in the database instead.
         "axes": {"level": "ERROR"},
+        # Loggers whose DEBUG lines hold secrets never log below INFO, whatever LOG_LEVEL says.
+        **{name: {"level": max(LOG_LEVEL, "INFO", key=logging.getLevelName)} for name in SECRETS_AT_DEBUG},
     },
 }
 
