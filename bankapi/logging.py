@@ -3,6 +3,7 @@ Carries the current request id to every log line written while serving that requ
 """
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -12,6 +13,8 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 # every middleware: the id the response carried waits here, per serving thread, for that line.
 _answered = threading.local()
 SERVER_LOGGER = "django.server"
+# The query string of a request line ("GET /path?token=... HTTP/1.1"), which may carry a secret.
+_QUERY_OF_REQUEST_LINE = re.compile(r"^(\S+ [^?\s]*)\?\S*")
 
 StartResponse = Callable[..., object]
 WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
@@ -63,7 +66,9 @@ class RequestIdFilter(logging.Filter):
     Adds `request_id` to every record: the id bound for the current request, or the one on the
     request Django attaches to its own request log lines (written after the middleware has
     returned), or for the development server's request line the id its response carried; None
-    outside a request. Django's records also get the request's path, without the query string.
+    outside a request. Django's records also get the request's path, without the query string, and
+    the development server's request line loses its query string too (in production, gunicorn's
+    access log has the path only).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -72,6 +77,10 @@ class RequestIdFilter(logging.Filter):
         if request_id is None and record.name == SERVER_LOGGER:
             # Its `request` is the connection's socket; a second filter pass keeps the first answer.
             request_id = getattr(record, "request_id", None) or take_answered_request_id()
+        if record.name == SERVER_LOGGER and isinstance(record.args, tuple) and record.args:
+            line = record.args[0]  # '"%s" %s %s' of the request line ("GET /path?query HTTP/1.1"), status, size
+            if isinstance(line, str):
+                record.args = (_QUERY_OF_REQUEST_LINE.sub(r"\1", line, count=1), *record.args[1:])
         record.request_id = request_id
         if request is not None and hasattr(request, "path"):
             record.path = request.path

@@ -39,6 +39,7 @@ from oauth2_provider.models import Application
 
 from accounts.models import User
 from accounts.tests.factories import registration_body
+from bankapi.logging import RequestIdFilter
 from conftest import live_server_environment, manage
 from legacy.tests.flask_export import flask_row, write_export
 from partners.models import PartnerKey
@@ -549,3 +550,25 @@ def test_no_password_token_key_code_or_hash_reaches_any_log(live_server_factory,
     summary = ", ".join(f"{source}: {len(text.splitlines())} lines" for source, text in sources.items())
     print(f"searched {len(secrets.values)} secrets in {summary}")
     assert not found, "secrets in the logs:\n" + "\n".join(map(str, found))
+
+
+def test_the_development_servers_request_line_keeps_the_query_string_out():
+    """
+    runserver (local settings) logs each request line as the client sent it; the query string, where a
+    careless client may put a token, is dropped as gunicorn's access log drops it (its `path` is %(U)s).
+    """
+    secret = canary("QueryToken")
+    lines = {
+        f"GET /api/v1/profile?token={secret} HTTP/1.1": "GET /api/v1/profile HTTP/1.1",
+        f"GET /?access_token={secret}&x=1 HTTP/1.0": "GET / HTTP/1.0",
+        "GET /api/v1/profile HTTP/1.1": "GET /api/v1/profile HTTP/1.1",
+    }
+    for sent, logged in lines.items():
+        record = logging.LogRecord(
+            "django.server", logging.WARNING, __file__, 1, '"%s" %s %s', (sent, "401", "238"), None
+        )
+
+        RequestIdFilter().filter(record)
+        RequestIdFilter().filter(record)  # a second pass changes nothing
+
+        assert record.getMessage() == f'"{logged}" 401 238'
