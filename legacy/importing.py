@@ -629,7 +629,7 @@ def _insert_users(users: list[User]) -> None:
     _copy(User, users)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT account_number, id FROM {connection.ops.quote_name(User._meta.db_table)} "  # noqa: S608 - a model's table
+            f"SELECT account_number, id FROM {connection.ops.quote_name(User._meta.db_table)} "  # noqa: S608  # nosec B608 - a model's table name; the numbers go as a parameter
             "WHERE account_number = ANY(%s)",
             [[user.account_number for user in users]],
         )
