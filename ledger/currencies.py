@@ -36,6 +36,15 @@ def amount_pattern(currency: str) -> re.Pattern[str]:
     return re.compile(rf"[0-9]{{1,12}}{fraction}")
 
 
+def amount_schema_pattern(currency: str) -> str:
+    """
+    The pattern the OpenAPI schema gives an amount: amount_pattern, without the all-zero amounts the
+    API refuses ("0", "0.00"), so that whatever the schema allows is an amount the API takes (up to
+    MAX_AMOUNT, which the schema states as well).
+    """
+    return rf"^(?!0+(\.0+)?$){amount_pattern(currency).pattern}$"
+
+
 def parse_amount(text: str, currency: str) -> int:
     """A positive amount in `currency`'s minor units, from the contract's decimal string."""
     if not amount_pattern(currency).fullmatch(text):

@@ -12,14 +12,14 @@ from rest_framework import serializers
 from accounts.account_numbers import ACCOUNT_NUMBER_PATTERN
 from audit.serializers import Rfc3339DateTimeField
 from bankapi.serializers import QuerySerializer, StrictSerializer
-from ledger.currencies import MAX_AMOUNT, AmountError, amount_pattern, format_amount, parse_amount
+from ledger.currencies import MAX_AMOUNT, AmountError, amount_schema_pattern, format_amount, parse_amount
 from ledger.models import Account, AccountKind, Entry, JournalTransaction, TransactionKind
 
 
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": f"^{amount_pattern(settings.DEFAULT_CURRENCY).pattern}$",
+        "pattern": amount_schema_pattern(settings.DEFAULT_CURRENCY),
         "example": "12.34",
         "description": f'A decimal string such as "12.34": above zero, at most {MAX_AMOUNT}.',
     }
