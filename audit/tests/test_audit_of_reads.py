@@ -27,7 +27,7 @@ def synchronous_commit() -> str:
 
 
 @pytest.mark.django_db
-def test_the_lookup_returns_the_row_found_and_records_an_event_naming_it():
+def test_the_lookup_returns_the_row_found_and_records_an_event_naming_it_by_account_number():
     ada = UserFactory(first_name="Ada")
 
     found = look_up(ada.account_number)
@@ -37,7 +37,7 @@ def test_the_lookup_returns_the_row_found_and_records_an_event_naming_it():
     assert (event.actor_id, event.actor_label, event.target_id, event.target_label) == (
         None,
         "acme-payments",
-        ada.id,
+        None,  # no foreign key, whose check would lock the customer's row
         ada.account_number,
     )
     assert (event.outcome, event.changes) == ("success", {})
@@ -49,6 +49,25 @@ def test_a_lookup_that_finds_nobody_still_records_one_event_naming_nobody():
 
     event = AuditEvent.objects.get(action=Action.PARTNER_KEY_USED)
     assert (event.target_id, event.target_label, event.actor_label) == (None, "", "acme-payments")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_takes_no_lock_on_the_row_it_finds():
+    ada = UserFactory(first_name="Ada")
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        try:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a foreign key's check would lock now, not at commit
+            look_up(ada.account_number)
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'tuple'")
+            assert cursor.fetchone()[0] == 0
+            cursor.execute(
+                "SELECT count(*) FROM accounts_user WHERE id = %s AND xmax <> 0",  # a row lock marks xmax
+                [ada.id],
+            )
+            assert cursor.fetchone()[0] == 0
+        finally:
+            cursor.execute("ROLLBACK")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -48,7 +48,7 @@ def test_a_client_credentials_token_confirms_a_payee_and_is_audited_with_the_app
     assert response.status_code == 200
     assert response.json() == {"result": "match"}
     event = AuditEvent.objects.get(action=Action.PARTNER_KEY_USED)
-    assert (event.actor_label, event.target) == ("Acme Payments", holder)
+    assert (event.actor_label, event.target_label) == ("Acme Payments", holder.account_number)
 
 
 def test_a_token_without_account_verification_is_insufficient_scope(partner_app):
