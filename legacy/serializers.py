@@ -19,7 +19,10 @@ from accounts.serializers import DATE_SHAPE, NewPasswordField, PasswordField, Pe
 from accounts.validators import E164_PATTERN
 from bankapi.serializers import QuerySerializer, StrictSerializer
 from legacy.errors import whole_message
-from legacy.models import AccountType
+from legacy.models import AccountType, CustomerDetails
+
+ADDRESS_MAX_LENGTH = CustomerDetails._meta.get_field("address").max_length
+BRANCH_CODE_MAX_LENGTH = CustomerDetails._meta.get_field("branch_code").max_length
 
 ACCOUNT_NUMBER_FORMAT = whole_message("Invalid account number format. Must be 12 digits.")
 PHONE_FORMAT = whole_message("Invalid phone number format. Use (XXX) XXX-XXXX.")
@@ -155,10 +158,10 @@ class _CustomerBody(StrictSerializer):
     age = DiscardedField()
     gender = DiscardedField()
     phone_number = LegacyPhoneField()
-    address = serializers.CharField(max_length=200, allow_blank=True)
+    address = serializers.CharField(max_length=ADDRESS_MAX_LENGTH, allow_blank=True)
     bank_account_type = AccountTypeField()
     date_of_account_opening = OpeningDateField()
-    branch_code = serializers.CharField(max_length=10, allow_blank=True)
+    branch_code = serializers.CharField(max_length=BRANCH_CODE_MAX_LENGTH, allow_blank=True)
     password = NewPasswordField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -209,10 +212,10 @@ class LegacyCustomerUpdateSerializer(StrictSerializer):
     age = DiscardedField()
     gender = DiscardedField()
     phone_number = LegacyPhoneField(required=False)
-    address = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    address = serializers.CharField(max_length=ADDRESS_MAX_LENGTH, allow_blank=True, required=False)
     bank_account_type = AccountTypeField(required=False)
     date_of_account_opening = OpeningDateField(required=False)
-    branch_code = serializers.CharField(max_length=10, allow_blank=True, required=False)
+    branch_code = serializers.CharField(max_length=BRANCH_CODE_MAX_LENGTH, allow_blank=True, required=False)
     password = serializers.JSONField(required=False, write_only=True, help_text="Refused: " + PASSWORD_NOT_CHANGED_HERE)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
