@@ -33,7 +33,7 @@ from accounts.validators import normalize_name, validate_name
 from audit.models import Action
 from audit.services import SYSTEM_ACTOR, audit_record
 from ledger.services import accounts_open_in_bulk
-from legacy.models import AccountType, CustomerDetails
+from legacy.models import ADDRESS_MAX_LENGTH, BRANCH_CODE_MAX_LENGTH, AccountType, CustomerDetails
 
 # The Flask table's columns, in its own order (app/models.py there).
 COLUMNS = (
@@ -72,8 +72,6 @@ BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}
 # Above this cost a bcrypt check takes seconds (cost 12, the Flask service's, about 0.25 s).
 SLOW_BCRYPT_COST = 16
 LEGACY_HASHER_PREFIX = "bcrypt$"  # accounts.hashers.LegacyBCryptPasswordHasher.algorithm
-ADDRESS_MAX_LENGTH = CustomerDetails._meta.get_field("address").max_length
-BRANCH_CODE_MAX_LENGTH = CustomerDetails._meta.get_field("branch_code").max_length
 # Unicode's control characters (category Cc) but tab and line breaks: an address may have several lines.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 ACCOUNT_TYPES = frozenset(AccountType.values)

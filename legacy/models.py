@@ -8,6 +8,10 @@ Age and gender are deliberately not kept (data minimisation).
 from django.conf import settings
 from django.db import models
 
+# As long as the Flask service's columns were; the importer and the legacy routes' bodies hold to them.
+ADDRESS_MAX_LENGTH = 200
+BRANCH_CODE_MAX_LENGTH = 10
+
 
 class AccountType(models.TextChoices):
     SAVINGS = "savings", "Savings"
@@ -19,8 +23,8 @@ class CustomerDetails(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="legacy_details"
     )
-    address = models.CharField(max_length=200, blank=True)
-    branch_code = models.CharField(max_length=10, blank=True)
+    address = models.CharField(max_length=ADDRESS_MAX_LENGTH, blank=True)
+    branch_code = models.CharField(max_length=BRANCH_CODE_MAX_LENGTH, blank=True)
     account_type = models.CharField(max_length=16, choices=AccountType.choices, blank=True)
     opened_on = models.DateField(null=True, blank=True)
 

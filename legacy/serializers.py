@@ -19,10 +19,7 @@ from accounts.serializers import DATE_SHAPE, NewPasswordField, PasswordField, Pe
 from accounts.validators import E164_PATTERN
 from bankapi.serializers import QuerySerializer, StrictSerializer
 from legacy.errors import whole_message
-from legacy.models import AccountType, CustomerDetails
-
-ADDRESS_MAX_LENGTH = CustomerDetails._meta.get_field("address").max_length
-BRANCH_CODE_MAX_LENGTH = CustomerDetails._meta.get_field("branch_code").max_length
+from legacy.models import ADDRESS_MAX_LENGTH, BRANCH_CODE_MAX_LENGTH, AccountType
 
 ACCOUNT_NUMBER_FORMAT = whole_message("Invalid account number format. Must be 12 digits.")
 PHONE_FORMAT = whole_message("Invalid phone number format. Use (XXX) XXX-XXXX.")
