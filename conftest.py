@@ -35,6 +35,14 @@ PROJECT_DIR = Path(__file__).resolve().parent
 pytest_plugins = ["bankapi.tests.browser"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """
+    The `long_running` tests first: xdist hands out files in this order, so one worker starts them
+    at once and the other workers share out the rest, rather than all waiting on them at the end.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     cache.delete_pattern("*")  # this process's keys only (its KEY_PREFIX)

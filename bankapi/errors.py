@@ -370,12 +370,17 @@ def problem_type(code: str) -> type[BankAPIError]:
         raise ValueError(f"no problem class defines code {code!r}") from None
 
 
+def problem_type_uri(code: str) -> str:
+    """The `type` member of a problem with this code (a URI reference relative to the API, as the README documents)."""
+    return f"/problems/{code}"
+
+
 def problem_body(
     *, status: int, code: str, title: str, detail: str, extensions: Mapping[str, Any] | None, request_id: str | None
 ) -> dict[str, Any]:
     """The one shape of a problem details body: RFC 9457's members, our `code`, then `request_id`."""
     body: dict[str, Any] = {
-        "type": f"/problems/{code}",
+        "type": problem_type_uri(code),
         "title": title,
         "status": int(status),
         "detail": detail,

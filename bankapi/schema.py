@@ -36,7 +36,14 @@ from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
-from bankapi.errors import PROBLEM_CONTENT_TYPE, ValidationFailedError, problem_body, problem_type, problem_types
+from bankapi.errors import (
+    PROBLEM_CONTENT_TYPE,
+    ValidationFailedError,
+    problem_body,
+    problem_type,
+    problem_type_uri,
+    problem_types,
+)
 
 BEARER_SCHEME = "bearerAuth"
 
@@ -231,6 +238,30 @@ def postprocess_response_headers(result: dict[str, Any], generator: Any, **kwarg
     return result
 
 
+def postprocess_problem_codes(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """
+    drf-spectacular hook: a problem response's `code` (and `type`) may be only the codes it names
+    (problem_openapi_response shows each as an example), so that a client, and the fuzzer's check of
+    each response against its schema, can hold the service to them.
+    """
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {}).get(PROBLEM_CONTENT_TYPE)
+                if content is None or not content.get("examples"):
+                    continue
+                codes = sorted({example["value"]["code"] for example in content["examples"].values()})
+                named = {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string", "enum": codes},
+                        "type": {"type": "string", "enum": [problem_type_uri(code) for code in codes]},
+                    },
+                }
+                content["schema"] = {"allOf": [content["schema"], named]}
+    return result
+
+
 def postprocess_pagination_links(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """
     drf-spectacular hook: the `next`/`previous` examples of each paginated list are links to that
@@ -247,6 +278,88 @@ def postprocess_pagination_links(result: dict[str, Any], generator: Any, **kwarg
         if "next" in properties and "previous" in properties:
             properties["next"]["example"] = NewestFirstCursorPagination.example_link(path, reverse=False)
             properties["previous"]["example"] = NewestFirstCursorPagination.example_link(path, reverse=True)
+    return result
+
+
+# OpenAPI links: which response gives the values another operation needs (the path parameter of
+# a resource just created or listed, a movement to reverse, a refresh token to rotate). Clients and
+# the fuzzer's stateful phase follow them. (source operationId, status) -> {name: link}.
+_ACCOUNT_NUMBER = "$response.body#/account_number"
+_MOVEMENT_ID = {"movement_id": "$response.body#/id"}
+
+
+def _customer_links(account_number: str) -> dict[str, dict[str, Any]]:
+    """A customer's resources, for the account number at `account_number` in a response."""
+    parameters = {"account_number": account_number}
+    return {
+        "GetCustomer": {"operationId": "customers_retrieve", "parameters": parameters},
+        "UpdateCustomer": {"operationId": "customers_update", "parameters": parameters},
+        "PatchCustomer": {"operationId": "customers_partial_update", "parameters": parameters},
+        "CloseCustomer": {"operationId": "customers_destroy", "parameters": parameters},
+        "GetAccount": {"operationId": "accounts_retrieve", "parameters": parameters},
+        "ListTransactions": {"operationId": "accounts_transactions_list", "parameters": parameters},
+        "Deposit": {"operationId": "accounts_deposits_create", "parameters": parameters},
+        "Withdraw": {"operationId": "accounts_withdrawals_create", "parameters": parameters},
+    }
+
+
+def _legacy_customer_links(account_number: str) -> dict[str, dict[str, Any]]:
+    parameters = {"account_number": account_number}
+    return {
+        "UpdateLegacyCustomer": {"operationId": "legacy_customer_update", "parameters": parameters},
+        "CloseLegacyCustomer": {"operationId": "legacy_customer_close", "parameters": parameters},
+    }
+
+
+_REVERSE = {"ReverseMovement": {"operationId": "transfers_reverse_create", "parameters": _MOVEMENT_ID}}
+_ROTATE = {
+    "RefreshTokens": {"operationId": "auth_token_refresh_create", "requestBody": {"refresh": "$response.body#/refresh"}}
+}
+
+LINKS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+    ("customers_create", "201"): _customer_links(_ACCOUNT_NUMBER),
+    ("customers_retrieve", "200"): _customer_links(_ACCOUNT_NUMBER),
+    ("profile_retrieve", "200"): {
+        "GetAccount": {"operationId": "accounts_retrieve", "parameters": {"account_number": _ACCOUNT_NUMBER}},
+        "ListTransactions": {
+            "operationId": "accounts_transactions_list",
+            "parameters": {"account_number": _ACCOUNT_NUMBER},
+        },
+    },
+    ("accounts_deposits_create", "201"): _REVERSE,
+    ("accounts_withdrawals_create", "201"): _REVERSE,
+    ("transfers_create", "201"): _REVERSE,
+    ("auth_login_create", "200"): _ROTATE,
+    ("auth_mfa_verify_create", "200"): _ROTATE,
+    ("auth_token_refresh_create", "200"): _ROTATE,
+    ("profile_authorizations_list", "200"): {
+        "RevokeAuthorization": {
+            "operationId": "profile_authorizations_revoke",
+            "parameters": {"id": "$response.body#/results/0/id"},
+        }
+    },
+    ("legacy_customer_create", "201"): _legacy_customer_links(_ACCOUNT_NUMBER),
+    ("legacy_register", "201"): _legacy_customer_links(_ACCOUNT_NUMBER),
+}
+
+
+def postprocess_links(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """
+    drf-spectacular hook: the LINKS of each response whose operations are in this schema (the legacy
+    routes are only there when they are switched on).
+    """
+    operations = {
+        operation["operationId"]: operation
+        for path_item in result.get("paths", {}).values()
+        for operation in path_item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for (source, status), links in LINKS.items():
+        if source not in operations:
+            continue
+        present = {name: link for name, link in links.items() if link["operationId"] in operations}
+        if present:
+            operations[source]["responses"][status]["links"] = present
     return result
 
 

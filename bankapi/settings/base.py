@@ -500,7 +500,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bankapi.schema.postprocess_response_headers",
+        "bankapi.schema.postprocess_problem_codes",
         "bankapi.schema.postprocess_pagination_links",
+        "bankapi.schema.postprocess_links",
     ],
 }
 

@@ -20,6 +20,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
+from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 from openapi_spec_validator import validate
 from rest_framework.views import APIView
@@ -76,9 +77,18 @@ def operations(schema: dict):
 
 
 def resolve(schema: dict, node: dict) -> dict:
+    """The schema `node` stands for: references followed, an `allOf` merged into one object schema."""
     while "$ref" in node:
         node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
-    return node
+    if "allOf" not in node:
+        return node
+    merged: dict = {"properties": {}, "required": []}
+    for part in map(lambda part: resolve(schema, part), node["allOf"]):
+        merged |= {key: value for key, value in part.items() if key not in ("properties", "required")}
+        for name, property_schema in part.get("properties", {}).items():
+            merged["properties"][name] = {**merged["properties"].get(name, {}), **property_schema}
+        merged["required"] += [name for name in part.get("required", []) if name not in merged["required"]]
+    return merged
 
 
 def url_routes():
@@ -165,6 +175,28 @@ def test_every_operation_documents_its_errors_as_problem_details(schema):
             for example in response["content"][PROBLEM].get("examples", {}).values():
                 assert example["value"]["status"] == int(status), where
                 assert example["value"]["code"] in response["description"], where
+
+
+def test_a_problem_response_allows_only_the_codes_it_names(schema):
+    for method, path, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            where = f"{method.upper()} {path} {status}"
+            body = resolve(schema, response["content"][PROBLEM]["schema"])
+            named = {example["value"]["code"] for example in response["content"][PROBLEM]["examples"].values()}
+            assert set(body["properties"]["code"]["enum"]) == named, where
+            assert set(body["properties"]["type"]["enum"]) == {f"/problems/{code}" for code in named}, where
+
+
+def test_a_problem_code_the_response_does_not_name_fails_its_schema(schema):
+    response = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]["401"]
+    body_schema = {**response["content"][PROBLEM]["schema"], "components": schema["components"]}
+    body = {**json.loads(problem_response(status=401, code="invalid_credentials").content), "request_id": "r-1"}
+
+    OAS30ReadValidator(body_schema).validate(body)
+    with pytest.raises(ValidationError):
+        OAS30ReadValidator(body_schema).validate({**body, "code": "not_authenticated"})
 
 
 def test_every_429_documents_retry_after_and_every_response_the_request_id(schema):
