@@ -51,6 +51,14 @@ class NewestFirstCursorPagination(CursorPagination):
         except NotFound as exc:  # DRF says 404
             raise self._invalid_cursor() from exc
 
+    def check_query(self, request: Request) -> None:
+        """
+        Refuse a bad `page_size` or `cursor` where nothing is paged (a statement as CSV), since the
+        operation declares them all the same: sent, they must be valid, even if nothing reads them.
+        """
+        self.get_page_size(request)
+        self.decode_cursor(request)
+
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: object = None) -> list | None:
         try:
             return super().paginate_queryset(queryset, request, view)

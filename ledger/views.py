@@ -290,11 +290,12 @@ class AccountTransactionsView(APIView):
         entries = selectors.statement_entries(
             account, since=query.validated_data.get("since"), until=query.validated_data.get("until")
         )
-        if request.accepted_renderer.format == "csv":
+        paginator = self.pagination_class()
+        if request.accepted_renderer.format == "csv":  # the whole statement: no page, but no bad page_size either
+            paginator.check_query(request)
             lines = (StatementLineSerializer(entry).data for entry in entries.iterator(chunk_size=2000))
             response = StreamingHttpResponse(_csv_rows(lines), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="statement-{account.number}.csv"'
             return response
-        paginator = self.pagination_class()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(StatementLineSerializer(page, many=True).data)

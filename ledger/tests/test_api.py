@@ -162,6 +162,25 @@ def test_a_statement_as_csv_has_the_same_lines(alice, bob, alice_client):
     assert rows[1]["counterparty"] == ""
 
 
+@pytest.mark.parametrize("query", ["page_size=%24", "page_size=0", "cursor=P%C3%84", "cursor="])
+def test_a_statement_as_csv_refuses_a_bad_page_size_or_cursor_as_json_does(alice, alice_client, query):
+    """Found by the fuzzer: the CSV export read neither, so any value was accepted."""
+    field = query.split("=")[0]
+
+    assert_validation_error(alice_client.get(account_url(alice, f"/transactions?format=csv&{query}")), field)
+    assert_validation_error(alice_client.get(account_url(alice, f"/transactions?{query}")), field)
+
+
+def test_a_statement_as_csv_takes_a_valid_page_size_and_still_gives_every_line(alice, bob, alice_client):
+    for amount in ("1.00", "2.00", "3.00"):
+        post_money(alice_client, TRANSFERS, transfer_body(alice, bob, amount))
+
+    response = alice_client.get(account_url(alice, "/transactions?format=csv&page_size=1"))
+
+    assert response.status_code == 200
+    assert len(list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))) == 4
+
+
 def test_a_statement_is_bounded_by_since_and_until(alice, alice_client):
     lines = alice_client.get(account_url(alice, "/transactions?since=2999-01-01T00:00:00Z")).json()
     assert lines["results"] == []
