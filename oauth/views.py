@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, View
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from oauth2_provider import views as dot_views
+from oauth2_provider.models import AbstractApplication as Application
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import Request as OauthlibRequest
 from rest_framework import status
@@ -116,12 +117,22 @@ class ConsentView(dot_views.AuthorizationView):
         return response
 
 
+def keep_oauth_error_format(response: HttpResponse) -> HttpResponse:
+    """
+    An OAuth endpoint's own errors keep RFC 6749's format; another method's 405 (Django's, empty
+    text/html) is left to ProblemDetailsMiddleware, as on every other path.
+    """
+    if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        return response
+    return keep_error_format(response)
+
+
 @method_decorator(csrf_exempt, name="dispatch")  # as_view() reads the exemption off our own dispatch
 class TokenView(dot_views.TokenView):
     """The token endpoint (RFC 6749 section 3.2); its errors are RFC 6749's JSON, not problem details."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return keep_error_format(super().dispatch(request, *args, **kwargs))
+        return keep_oauth_error_format(super().dispatch(request, *args, **kwargs))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -129,7 +140,7 @@ class RevokeTokenView(dot_views.RevokeTokenView):
     """Token revocation (RFC 7009); its errors are RFC 6749's JSON, not problem details."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return keep_error_format(super().dispatch(request, *args, **kwargs))
+        return keep_oauth_error_format(super().dispatch(request, *args, **kwargs))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -148,7 +159,9 @@ class IntrospectView(OAuthLibMixin, View):
         oauth_request = OauthlibRequest(
             request.build_absolute_uri(), "POST", core.extract_body(request), core.extract_headers(request)
         )
-        if not core.server.request_validator.authenticate_client(oauth_request):
+        authenticated = core.server.request_validator.authenticate_client(oauth_request)
+        # A public app's client id alone passes django-oauth-toolkit's body authentication: not here.
+        if not authenticated or oauth_request.client.client_type != Application.CLIENT_CONFIDENTIAL:
             response = JsonResponse({"error": "invalid_client"}, status=401)
             response["WWW-Authenticate"] = 'Basic realm="oauth"'
             return keep_error_format(response)
@@ -176,6 +189,7 @@ class IntrospectView(OAuthLibMixin, View):
         return JsonResponse(body)
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # another method is 405, not CSRF's 403
 class ServerMetadataView(dot_views.OAuthServerMetadataView):
     """RFC 8414 metadata, with exactly the members the contract names."""
 

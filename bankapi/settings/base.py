@@ -499,6 +499,7 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["legacy.schema.preprocess_legacy_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "oauth.schema.postprocess_oauth_server",
         "bankapi.schema.postprocess_response_headers",
         "bankapi.schema.postprocess_problem_codes",
         "bankapi.schema.postprocess_pagination_links",

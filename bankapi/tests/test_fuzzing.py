@@ -93,6 +93,12 @@ CALLERS: dict[str, tuple[Callable[[], str], tuple[str, str | None] | None]] = {
         lambda: f"Bearer {authorization_code_token()}",
         ("oauth2", "profile:read"),
     ),
+    "OAuth client (client credentials, HTTP Basic)": (
+        lambda: basic_auth(register("Fuzzing Client", grant="client-credentials", redirect_uris=()))[
+            "HTTP_AUTHORIZATION"
+        ],
+        ("clientBasic", None),
+    ),
 }
 
 

@@ -32,6 +32,7 @@ from accounts.validators import E164_PATTERN
 from bankapi.errors import problem_response, problem_types
 from bankapi.schema import problem_openapi_response, problem_responses
 from bankapi.serializers import StrictModelSerializer, StrictSerializer
+from oauth.schema import oauth_operation_paths
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 PROBLEM = "application/problem+json"
@@ -61,6 +62,15 @@ ANONYMOUS = {
     ("get", "/db_check"),
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+# The authorization server's operations (oauth/schema.py, not DRF views): their own 400 and 401 are
+# RFC 6749's JSON errors, and they answer JSON whatever the Accept header says (no 406).
+OAUTH_OPERATIONS = set(oauth_operation_paths())
+JSON = "application/json"
+
+
+def is_oauth_error(method: str, path: str, response: dict) -> bool:
+    """An RFC 6749 error of an OAuth operation (`{"error", "error_description"}`), not problem details."""
+    return (method, path) in OAUTH_OPERATIONS and set(response.get("content", {})) == {JSON}
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +160,10 @@ def test_every_api_route_appears_with_its_methods(schema):
     for path, view in routes.items():
         assert path in schema["paths"], f"{path} is missing from the schema"
         assert set(schema["paths"][path]) == view_methods(view), path
-    assert set(schema["paths"]) == set(routes), "the schema has paths no route serves"
+    for method, path in OAUTH_OPERATIONS:
+        assert set(schema["paths"][path]) == {method}, path
+    oauth_paths = {path for _, path in OAUTH_OPERATIONS}
+    assert set(schema["paths"]) == set(routes) | oauth_paths, "the schema has paths no route serves"
 
 
 def test_schema_and_docs_are_not_in_the_schema(schema):
@@ -167,6 +180,10 @@ def test_every_operation_documents_its_errors_as_problem_details(schema):
         assert "500" in errors, f"{method} {path} does not document 500 internal_error"
         for status, response in errors.items():
             where = f"{method.upper()} {path} {status}"
+            if is_oauth_error(method, path, response):
+                assert status in ("400", "401"), where
+                assert resolve(schema, response["content"][JSON]["schema"])["required"] == ["error"], where
+                continue
             assert set(response.get("content", {})) == {PROBLEM}, where
             body = resolve(schema, response["content"][PROBLEM]["schema"])
             assert PROBLEM_FIELDS <= set(body["required"]), where
@@ -180,7 +197,7 @@ def test_every_operation_documents_its_errors_as_problem_details(schema):
 def test_a_problem_response_allows_only_the_codes_it_names(schema):
     for method, path, operation in operations(schema):
         for status, response in operation["responses"].items():
-            if int(status) < 400:
+            if int(status) < 400 or is_oauth_error(method, path, response):
                 continue
             where = f"{method.upper()} {path} {status}"
             body = resolve(schema, response["content"][PROBLEM]["schema"])
@@ -231,9 +248,9 @@ def documented_problems(schema: dict) -> dict[str, dict]:
     """Every problem code the schema documents, with its example body."""
     return {
         example["value"]["code"]: example["value"]
-        for _, _, operation in operations(schema)
+        for method, path, operation in operations(schema)
         for status, response in operation["responses"].items()
-        if int(status) >= 400
+        if int(status) >= 400 and not is_oauth_error(method, path, response)
         for example in response["content"][PROBLEM].get("examples", {}).values()
     }
 
@@ -249,6 +266,9 @@ def test_every_operation_declares_405_with_allow_and_406(schema):
         where = f"{method.upper()} {path}"
         assert "method_not_allowed" in operation["responses"]["405"]["description"], where
         assert "Allow" in operation["responses"]["405"]["headers"], where
+        if (method, path) in OAUTH_OPERATIONS:
+            assert "406" not in operation["responses"], where
+            continue
         assert "not_acceptable" in operation["responses"]["406"]["description"], where
 
 
@@ -323,6 +343,8 @@ def test_authenticated_operations_require_the_bearer_token_and_anonymous_ones_do
     for method, path, operation in operations(schema):
         if (method, path) in ANONYMOUS:
             assert not operation.get("security"), f"{method} {path} should need no token"
+        elif (method, path) in OAUTH_OPERATIONS:  # an app's own credentials, or none (tests in oauth/)
+            assert all(set(entry) <= {"clientBasic"} for entry in operation.get("security", [])), method + path
         elif (method, path) in PARTNER_KEY_OPERATIONS:
             assert operation.get("security") == PARTNER_KEY + oauth_alternative(method, path), (
                 f"{method} {path} should need a partner API key"
@@ -491,7 +513,7 @@ def test_spectacular_validates_the_schema_without_a_warning(tmp_path):
 def request_bodies(schema: dict):
     """(method, path, media type object) of every operation that takes a body."""
     for method, path, operation in operations(schema):
-        if "requestBody" in operation:
+        if "requestBody" in operation and (method, path) not in OAUTH_OPERATIONS:  # OAuth's: forms, oauth/tests
             yield method, path, operation["requestBody"]["content"]["application/json"]
 
 
