@@ -67,6 +67,8 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 THRESHOLD = 0.10
 WARMUP_REQUESTS = 20
+# Spare identities per case, for the samples retaken after a dropped connection.
+SPARE = 20
 # The Flask export's header, as the contract gives it (docs/migration.md).
 COLUMNS = (
     "account_number,first_name,last_name,age,gender,phone_number,address,bank_account_type,"
@@ -179,7 +181,8 @@ def seed(env: dict[str, str], samples: int, legacy_cost: int, rng: random.Random
     and shared) or keep the unusable password seed_customers gives them.
     """
     groups = ("known", "frozen wrong", "frozen right", "no password")
-    manage(env, "seed_customers", str(samples * len(groups)))
+    per_group = samples + SPARE
+    manage(env, "seed_customers", str(per_group * len(groups)))
     hasher = BCryptSHA256PasswordHasher()
     ours = hasher.encode(RIGHT_PASSWORD, hasher.salt())
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
@@ -187,7 +190,7 @@ def seed(env: dict[str, str], samples: int, legacy_cost: int, rng: random.Random
         taken = {number for _, _, number in rows}
         seeded: dict[str, list[tuple[str, str]]] = {}
         for index, group in enumerate(groups):
-            chunk = rows[index * samples : (index + 1) * samples]
+            chunk = rows[index * per_group : (index + 1) * per_group]
             seeded[group] = [(email, number) for _, email, number in chunk]
             status = "frozen" if group.startswith("frozen") else "active"
             password = None if group == "no password" else ours
@@ -195,7 +198,7 @@ def seed(env: dict[str, str], samples: int, legacy_cost: int, rng: random.Random
                 "UPDATE accounts_user SET status = %s, password = COALESCE(%s, password) WHERE id = ANY(%s)",
                 [status, password, [user_id for user_id, _, _ in chunk]],
             )
-    imported = unused_account_numbers(rng, samples, taken)
+    imported = unused_account_numbers(rng, per_group, taken)
     with tempfile.TemporaryDirectory() as directory:
         export = Path(directory) / "customers.csv"
         write_flask_export(export, imported, legacy_cost)
@@ -205,10 +208,10 @@ def seed(env: dict[str, str], samples: int, legacy_cost: int, rng: random.Random
             "SELECT count(*) FROM accounts_user WHERE account_number = ANY(%s) AND password LIKE %s",
             [imported, f"bcrypt$$2b${legacy_cost:02d}$%"],
         ).fetchone()[0]
-    assert stored == samples, f"{stored} of {samples} imported customers have a cost-{legacy_cost} bcrypt hash"
+    assert stored == per_group, f"{stored} of {per_group} imported customers have a cost-{legacy_cost} bcrypt hash"
     seeded["imported"] = [("", number) for number in imported]
     seeded["unknown numbers"] = [
-        ("", number) for number in unused_account_numbers(rng, samples + WARMUP_REQUESTS, taken)
+        ("", number) for number in unused_account_numbers(rng, per_group + WARMUP_REQUESTS, taken)
     ]
     return seeded
 
@@ -247,7 +250,10 @@ def build_cases(seeded: dict[str, list[tuple[str, str]]]) -> list[Case]:
 
 
 def timed_login(base_url: str, body: dict) -> float:
-    """Seconds from sending the request to reading the whole answer, which must be the 401 of a failed login."""
+    """
+    Seconds from sending the request to reading the whole answer, which must be the 401 of a failed
+    login. A dropped connection raises OSError (the caller retakes the sample).
+    """
     request = urllib.request.Request(  # noqa: S310 - the bench's own server
         base_url + LOGIN, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
@@ -322,21 +328,38 @@ def main() -> None:
         print(f"seeded in {time.monotonic() - started:.1f} s")
         with tempfile.TemporaryDirectory() as directory:
             server = start_gunicorn(
-                env, port=free_port(), workers=args.workers, log_path=Path(directory) / "gunicorn.log"
+                env,
+                port=free_port(),
+                workers=args.workers,
+                log_path=Path(directory) / "gunicorn.log",
+                GUNICORN_TIMEOUT="120",  # a loaded machine must not have a worker killed mid-sample
             )
             server.wait_until_healthy(timeout=60)
             for body in warmup:  # the workers' first requests open connections and warm caches
                 timed_login(server.url, body)
             started = time.monotonic()
+            retaken = 0
             for round_number in range(args.samples):
                 order = cases[:]
                 rng.shuffle(order)
                 for case in order:
-                    case.times.append(timed_login(server.url, case.body()))
+                    for attempt in range(3):
+                        try:
+                            case.times.append(timed_login(server.url, case.body()))
+                            break
+                        except OSError as error:  # a dropped connection is no timing: retake it, once healthy
+                            if attempt == 2:
+                                sys.exit(
+                                    f"{case.name}: {error!r} three times; the server's log:\n{server.log()[-3000:]}"
+                                )
+                            print(f"  {case.name}: {error!r}; retaking the sample", flush=True)
+                            retaken += 1
+                            server.wait_until_healthy(timeout=60)
                 if (round_number + 1) % 50 == 0:
                     print(f"  {round_number + 1} rounds in {time.monotonic() - started:.0f} s", flush=True)
             server.stop()
         spread = report(cases, args.samples, args.workers)
+        print(f"samples retaken after a dropped connection: {retaken}")
     finally:
         if server is not None:
             server.stop()
