@@ -208,9 +208,12 @@ def _problem_response(code: str) -> dict[str, Any]:
 def _common_problems(*, takes_body: bool) -> dict[str, dict[str, Any]]:
     """What the middleware answers before the OAuth view runs, or instead of it: problem details."""
     responses = {"405": _problem_response("method_not_allowed")}
-    if takes_body:
+    if takes_body:  # the POST endpoints: ClientEndpointRateLimit
         responses["413"] = _problem_response("payload_too_large")
+        responses["429"] = _problem_response("rate_limited")
     responses["500"] = _problem_response("internal_error")
+    if takes_body:
+        responses["503"] = _problem_response("service_unavailable")
     return responses
 
 

@@ -8,6 +8,7 @@ import calendar
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -27,8 +28,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from bankapi.client_ip import client_ip
 from bankapi.errors import BankAPIError, problem_for_error
 from bankapi.middleware import keep_error_format
+from bankapi.ratelimits import enforce_rate_limit
 from bankapi.schema import problem_responses
 from oauth import services
 from oauth.forms import SignInForm
@@ -127,8 +130,27 @@ def keep_oauth_error_format(response: HttpResponse) -> HttpResponse:
     return keep_error_format(response)
 
 
+class ClientEndpointRateLimit:
+    """
+    The token, revocation and introspection endpoints may check a client secret, a BCryptSHA256
+    hash, on each request: RATE_OAUTH_CLIENT per client IP (one bucket for the three) bounds that
+    work, as RATE_LOGIN bounds the login's. Over it, or without Redis, the answer is the API's
+    problem details (429 `rate_limited` with Retry-After, 503 `service_unavailable`).
+    """
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                enforce_rate_limit(
+                    request, group="oauth-client", rate=settings.RATE_OAUTH_CLIENT, key=f"ip:{client_ip(request)}"
+                )
+            except BankAPIError as error:
+                return problem_for_error(error)
+        return super().dispatch(request, *args, **kwargs)
+
+
 @method_decorator(csrf_exempt, name="dispatch")  # as_view() reads the exemption off our own dispatch
-class TokenView(dot_views.TokenView):
+class TokenView(ClientEndpointRateLimit, dot_views.TokenView):
     """The token endpoint (RFC 6749 section 3.2); its errors are RFC 6749's JSON, not problem details."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -136,7 +158,7 @@ class TokenView(dot_views.TokenView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class RevokeTokenView(dot_views.RevokeTokenView):
+class RevokeTokenView(ClientEndpointRateLimit, dot_views.RevokeTokenView):
     """Token revocation (RFC 7009); its errors are RFC 6749's JSON, not problem details."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -144,7 +166,7 @@ class RevokeTokenView(dot_views.RevokeTokenView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class IntrospectView(OAuthLibMixin, View):
+class IntrospectView(ClientEndpointRateLimit, OAuthLibMixin, View):
     """
     Token introspection (RFC 7662) for confidential apps, authenticated with their client
     secret (HTTP Basic, or `client_id` and `client_secret` in the body), about their own tokens

@@ -448,6 +448,8 @@ RATE_LOGIN = env.rate("RATE_LOGIN", default="20/m")
 RATE_REGISTER = env.rate("RATE_REGISTER", default="10/h")
 RATE_USER = env.rate("RATE_USER", default="300/m")
 RATE_PARTNER = env.rate("RATE_PARTNER", default="60/m")
+# The authorization server's token, revocation and introspection endpoints, per client IP.
+RATE_OAUTH_CLIENT = env.rate("RATE_OAUTH_CLIENT", default="60/m")
 
 # LEDGER (ledger/: accounts, movements, idempotency keys)
 # ------------------------------------------------------------------------------

@@ -125,6 +125,7 @@ def test_fuzzing_every_operation_finds_no_failure(caller, live_server_factory, t
         RATE_REGISTER=UNLIMITED,
         RATE_USER=UNLIMITED,
         RATE_PARTNER=UNLIMITED,
+        RATE_OAUTH_CLIENT=UNLIMITED,
     )
     authorization, accepted_by = CALLERS[caller]
     selection: list[str] = []
