@@ -97,7 +97,7 @@ def parse_args() -> argparse.Namespace:
 
 @dataclass
 class Case:
-    """One kind of failed login: `bodies` yields a fresh request body per sample."""
+    """One kind of failed login: `body()` makes a fresh request body per sample."""
 
     name: str
     body: Callable[[], dict]
