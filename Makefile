@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format scan lock clean cluster-start cluster-stop bench admin-screenshots
+.PHONY: run test lint format scan fuzz lock clean cluster-start cluster-stop bench admin-screenshots
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ scan: $(INSTALLED)
 	@if grep -rn --include='*.py' --exclude-dir=.venv -E '#\s*nosec' . | grep -v -E '#\s*nosec B[0-9]+(, ?B[0-9]+)* - \S'; then \
 		echo "scan: each # nosec above needs its reason on its line: # nosec BXXX - <reason>" >&2; exit 1; fi
 	.ci/pip_audit
+
+## fuzz: only the fuzzing of the live API (bankapi/tests/test_fuzzing.py, which `make test` runs too), one
+## caller per worker; FUZZ_SEED=<n> draws other cases than CI's (docs/security.md, "Fuzzing")
+fuzz: $(INSTALLED)
+	$(VENV)/bin/pytest bankapi/tests/test_fuzzing.py -n 3 -p no:cacheprovider
 
 ## lock: recompile requirements*.txt (exact pins with hashes) from requirements*.in
 lock: $(INSTALLED)
