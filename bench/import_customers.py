@@ -25,14 +25,16 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import bcrypt
 import phonenumbers
 import psycopg
-from psycopg import sql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from bench.scratch_database import database_url, drop_database, recreate_database  # noqa: E402
+
 # The Flask export's header, as the contract gives it (docs/migration.md).
 COLUMNS = (
     "account_number,first_name,last_name,age,gender,phone_number,address,bank_account_type,"
@@ -94,21 +96,6 @@ def write_export(path: Path, rows: int, rng: random.Random) -> None:
                 "NULL",
             ]
             file.write(",".join(values) + "\n")
-
-
-def database_url(server: str, name: str) -> str:
-    return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-
-
-def recreate_database(server: str, name: str) -> None:
-    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def manage(env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess]:

@@ -48,18 +48,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import bcrypt
 import psycopg
 import redis
 from django.contrib.auth.hashers import BCryptSHA256PasswordHasher  # needs no settings
-from psycopg import sql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from accounts.account_numbers import luhn_check_digit  # noqa: E402 - needs no settings
+from bench.scratch_database import database_url, drop_database, recreate_database  # noqa: E402
 from deploy.processes import free_port, start_gunicorn  # noqa: E402
 
 LOGIN = "/api/v1/auth/login"
@@ -102,21 +101,6 @@ class Case:
     name: str
     body: Callable[[], dict]
     times: list[float] = field(default_factory=list)
-
-
-def database_url(server: str, name: str) -> str:
-    return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-
-
-def recreate_database(server: str, name: str) -> None:
-    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def forget_cache_keys(redis_url: str, prefix: str) -> None:
