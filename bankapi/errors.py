@@ -482,11 +482,20 @@ def _problem_for_exception(exc: Exception) -> HttpResponse | None:
         return problem_for_error(RateLimitedError(retry_after=exc.wait or 1))
     if isinstance(exc, drf_exceptions.APIException):
         return problem_response(status=exc.status_code)
-    if isinstance(exc, RedisError | OperationalError | InterfaceError):
-        # A dependency is down: say so, without the driver's message.
-        logger.error("dependency unavailable: %s", type(exc).__name__)
-        return problem_for_error(ServiceUnavailableError())
-    return None
+    return dependency_unavailable_response(exc)
+
+
+def dependency_unavailable_response(exc: Exception) -> HttpResponse | None:
+    """
+    503 problem details when `exc` says Redis or the database cannot be reached, else None. A
+    client can retry a 503; a 500 would claim a bug. The driver's message (hosts, ports) is neither
+    answered nor logged. Used by DRF's handler and, for Django views outside DRF (the OAuth server,
+    the admin site's views), by ProblemDetailsMiddleware.
+    """
+    if not isinstance(exc, RedisError | OperationalError | InterfaceError):
+        return None
+    logger.error("dependency unavailable: %s", type(exc).__name__)
+    return problem_for_error(ServiceUnavailableError())
 
 
 def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:

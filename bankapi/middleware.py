@@ -18,7 +18,7 @@ from django.http.response import HttpResponseBase
 from django_otp.middleware import OTPMiddleware
 
 from bankapi.client_ip import bind_client_ip, client_ip, unbind_client_ip
-from bankapi.errors import is_problem, problem_response
+from bankapi.errors import dependency_unavailable_response, is_problem, problem_response
 from bankapi.logging import bind_request_id, unbind_request_id
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -59,7 +59,8 @@ class ProblemDetailsMiddleware:
     Renders any error response that is not problem details yet (Django's 405 for a function view,
     a response from a third-party app) as problem details, keeping headers such as `Allow`. A
     response marked by `keep_error_format` is left as it is: the OAuth endpoints, whose errors
-    RFC 6749 defines, and the authorization pages' error pages.
+    RFC 6749 defines, and the authorization pages' error pages. A view outside DRF that raises
+    because Redis or the database is down answers 503, not Django's 500.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -73,6 +74,10 @@ class ProblemDetailsMiddleware:
             name: value for name, value in response.items() if name.lower() not in _HEADERS_NOT_CARRIED_OVER
         }
         return problem_response(status=response.status_code, headers=kept_headers)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A Django view outside DRF that finds Redis or the database down answers 503, as DRF's do."""
+        return dependency_unavailable_response(exception)
 
 
 _KEEP_ERROR_FORMAT = "keeps_own_error_format"

@@ -380,6 +380,13 @@ def test_postgres_down_is_a_clean_503_and_the_app_reconnects_on_its_own(cluster,
                 json=registration(f"pg-new-{uuid.uuid4().hex[:8]}@example.com", PASSWORD),
                 timeout=30,
             ),
+            # A Django view outside DRF: the OAuth server looks the client up first.
+            "oauth token": client_from("127.0.7.7").post(
+                cluster.url + "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=("some-client-id", "some-secret"),
+                timeout=30,
+            ),
         }
         health = client_from("127.0.7.5").get(cluster.url + "/health", timeout=30)
         db_check = client_from("127.0.7.5").get(cluster.url + "/db_check", timeout=30)
