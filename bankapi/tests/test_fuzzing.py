@@ -148,7 +148,11 @@ def test_fuzzing_every_operation_finds_no_failure(caller, live_server_factory, t
         *("--phases", ",".join(phases)),
         *("--max-examples", str(MAX_EXAMPLES)),
         *("--seed", SEED),
-        *("--workers", "2"),
+        # One thread: with two, hypothesis in both may ast.parse the same source at once (to describe
+        # a lambda), which CPython 3.11 can fail with "SystemError: AST constructor recursion depth
+        # mismatch" (its AST state is shared between threads; python/cpython#106905). Seen once in
+        # CI; a second thread saved no time (customer 107 s with one, 108 s with two).
+        *("--workers", "1"),
         *("--request-timeout", "60"),
         *("--generation-database", "none"),
         *("--report", "junit", "--report-dir", str(tmp_path / "report")),
