@@ -354,6 +354,7 @@ def our_environment(database_url: str, redis_url: str, cache_prefix: str) -> dic
         "RATE_LOGIN": "100000000/m",
         "RATE_REGISTER": "100000000/m",
         "RATE_PARTNER": "100000000/m",
+        "RATE_OAUTH_CLIENT": "100000000/m",  # oauth-profile's setup asks for one token per customer
         "JWT_STAFF_ACCESS_MINUTES": "240",
         "JWT_ACCESS_MINUTES": "240",
         "LEGACY_API_ENABLED": "true",  # the legacy-profile scenario; nothing else reads it
