@@ -114,7 +114,9 @@ def measure(side: str, checkout: Path, duration: int) -> tuple[float, str]:
             process.wait()
     if "Non-2xx" in output:
         raise SystemExit(f"{side}: some responses were not 2xx:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), re.search(r"99%\s+(\S+)", output).group(1)
+    # The latency distribution's own line: a bare "99%" would also match a stdev column such as "74.99%".
+    p99 = re.search(r"^\s*99%\s+(\S+)", output, re.MULTILINE).group(1)
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), p99
 
 
 def main() -> None:
