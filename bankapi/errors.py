@@ -485,17 +485,25 @@ def _problem_for_exception(exc: Exception) -> HttpResponse | None:
     return dependency_unavailable_response(exc)
 
 
-def dependency_unavailable_response(exc: Exception) -> HttpResponse | None:
+def is_dependency_outage(exc: Exception) -> bool:
     """
-    503 problem details when `exc` says Redis or the database cannot be reached, else None. A
-    client can retry a 503; a 500 would claim a bug. The driver's message (hosts, ports) is neither
-    answered nor logged. Used by DRF's handler and, for Django views outside DRF (the OAuth server,
-    the admin site's views), by ProblemDetailsMiddleware.
+    Whether `exc` says Redis or the database cannot be reached: an answer of 503, which a client can
+    retry, where a 500 would claim a bug. An outage is logged by its type alone, since a driver's
+    message names hosts and ports. The Flask routes' handler (legacy.errors) asks it too.
     """
     if not isinstance(exc, RedisError | OperationalError | InterfaceError):
-        return None
+        return False
     logger.error("dependency unavailable: %s", type(exc).__name__)
-    return problem_for_error(ServiceUnavailableError())
+    return True
+
+
+def dependency_unavailable_response(exc: Exception) -> HttpResponse | None:
+    """
+    503 problem details for an outage (`is_dependency_outage`), else None. Used by DRF's handler
+    and, for Django views outside DRF (the OAuth server, the admin site's views), by
+    ProblemDetailsMiddleware.
+    """
+    return problem_for_error(ServiceUnavailableError()) if is_dependency_outage(exc) else None
 
 
 def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpResponse:

@@ -11,9 +11,8 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
-from redis.exceptions import RedisError
 from rest_framework import exceptions as drf_exceptions
 
 from bankapi.errors import (
@@ -23,6 +22,7 @@ from bankapi.errors import (
     NotAuthenticatedError,
     RetryLaterError,
     ServiceUnavailableError,
+    is_dependency_outage,
 )
 from bankapi.middleware import keep_error_format
 from bankapi.serializers import UNKNOWN_FIELD
@@ -150,8 +150,7 @@ def _response_for(exc: Exception) -> HttpResponse | None:
         return legacy_response(406, NOT_ACCEPTABLE)
     if isinstance(exc, drf_exceptions.APIException):
         return legacy_response(exc.status_code, str(exc.detail))
-    if isinstance(exc, RedisError | OperationalError | InterfaceError):
-        logger.error("dependency unavailable: %s", type(exc).__name__)
+    if is_dependency_outage(exc):
         return legacy_response(503, SERVICE_UNAVAILABLE)
     return None
 
